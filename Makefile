@@ -1,0 +1,41 @@
+# Two entry points (see README): `make bench` and `make test`. Both set up everything
+# they need from a fresh clone: a virtual environment with the pinned requirements and
+# an asv machine entry.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# Results are filed under this asv machine name. The default names the project's
+# reference machine (2 cores, 24 GB); on other hardware pass MACHINE=yourname.
+MACHINE ?= reference-2core
+# One BLAS/OpenMP thread: multi-threaded kernels make timings depend on what else runs.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+
+.PHONY: setup bench test preview clean
+
+$(BIN)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "boundary-bench needs Python 3.11; set PYTHON=/path/to/python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(BIN)/.installed
+	$(BIN)/asv machine --yes --machine $(MACHINE) >/dev/null
+
+# Run the whole suite in the project environment, record it under the current commit,
+# then publish the dashboard into html/.
+bench: setup
+	$(BIN)/asv run --environment existing:$(BIN)/python --set-commit-hash $$(git rev-parse HEAD) \
+		--machine $(MACHINE) --show-stderr
+	$(BIN)/asv publish
+	@echo "Dashboard published to html/. View it: $(VENV)/bin/asv preview  (serves http://127.0.0.1:8080)"
+
+test: setup
+	$(BIN)/python -m pytest tests
+
+preview: setup
+	$(BIN)/asv preview
+
+clean:
+	rm -rf $(VENV) .asv

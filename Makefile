@@ -21,7 +21,7 @@ $(BIN)/.installed: requirements.txt
 	touch $@
 
 setup: $(BIN)/.installed
-	$(BIN)/asv machine --yes --machine $(MACHINE) >/dev/null
+	$(BIN)/python tools/register_machine.py "$(MACHINE)"
 
 # Run the whole suite in the project environment, record it under the current commit,
 # then publish the dashboard into html/.

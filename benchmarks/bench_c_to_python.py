@@ -119,8 +119,11 @@ class PeakmemToList:
 
     asv's peakmem is the whole process's peak (interpreter, imports, setup data);
     `peakmem_reference` runs the same setup and does nothing, so the crossing's own
-    share is `peakmem_tolist - peakmem_reference`. Expected share: 32 bytes/element for
-    float64 (8-byte list slot + 24-byte float), 40 for `list(a)` (8 + 32-byte np.float64).
+    share is `peakmem_tolist - peakmem_reference`: ~40 MB at n = 10**6, i.e. an 8-byte
+    list slot plus a 32-byte allocator block per element (a float or a NumPy scalar is
+    a 24-byte object rounded up to CPython's 16-byte size classes; an int is 32 bytes).
+    `TrackBytesPerElement` has the exact object sizes. Memory is counted in pages and
+    arenas, so at n = 10**3 the share is lost in the baseline.
     """
 
     params = (common.SIZES, common.DTYPES)
@@ -158,9 +161,6 @@ class TimeRepr:
     def time_repr_summarised(self, n, dtype):
         repr(self.a)
 
-    def time_repr_full(self, n, dtype):
-        np.array2string(self.a, threshold=sys.maxsize, separator=", ")
-
     def time_str_summarised(self, n, dtype):
         str(self.a)
 
@@ -169,6 +169,28 @@ class TimeRepr:
 
     def time_str_scalar(self, n, dtype):
         _consume(map(str, self.scalars))
+
+
+class TimeReprFull:
+    """`repr` of a whole array printed in full (no summarising), linear in n.
+
+    Bounded: NumPy formats every float twice (once to find the common width, once to
+    print), ~20-60 us per float64 element here, so n = 10**6 (about a minute per call)
+    is skipped and each case takes at most 3 samples without a warm-up call."""
+
+    params = (common.SIZES, common.DTYPES)
+    param_names = ["n", "dtype"]
+    repeat = (1, 3, 10.0)
+    warmup_time = 0
+    MAX_N = 10**5
+
+    def setup(self, n, dtype):
+        if n > self.MAX_N:
+            raise NotImplementedError(f"full repr bounded to n <= {self.MAX_N} (~1 min per call at 10**6)")
+        self.a = common.array(n, dtype)
+
+    def time_repr_full(self, n, dtype):
+        np.array2string(self.a, threshold=sys.maxsize, separator=", ")
 
 
 class TimePickle:

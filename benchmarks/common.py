@@ -63,7 +63,7 @@ def rng(salt=0):
 def _array(n, dtype, values):
     gen = rng(n)
     if np.dtype(dtype).kind == "f":
-        a = gen.standard_normal(size(n)).astype(dtype)
+        a = gen.standard_normal(size(n), dtype=dtype)  # no temporary: keeps peakmem baselines flat
     else:
         a = gen.integers(-10**6, 10**6, size(n), dtype=dtype)
     if values == "positive":

@@ -29,12 +29,14 @@ bench: setup
 	$(BIN)/asv run --environment existing:$(BIN)/python --set-commit-hash $$(git rev-parse HEAD) \
 		--machine $(MACHINE) --show-stderr
 	$(BIN)/asv publish
+	$(BIN)/python tools/offline_dashboard.py html
 	@echo "Dashboard published to html/. View it: $(VENV)/bin/asv preview  (serves http://127.0.0.1:8080)"
 
 test: setup
 	$(BIN)/python -m pytest tests
 
 preview: setup
+	$(BIN)/python tools/offline_dashboard.py html
 	$(BIN)/asv preview
 
 clean:

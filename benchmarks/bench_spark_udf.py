@@ -1,0 +1,86 @@
+"""The Python UDF boundary: one column transform, `y = m1 * 2.0 + 1.0`, four ways.
+
+- "builtin": the same arithmetic as a Spark SQL expression; it never leaves the JVM
+  (the baseline: what the query costs without any crossing).
+- "pandas_udf": a vectorised UDF; rows cross to a Python worker in Arrow batches
+  (`spark.sql.execution.arrow.maxRecordsPerBatch`, 10000) and are transformed as
+  pandas Series.
+- "python_udf": a row-at-a-time UDF (`udf(..., useArrow=False)`): rows are pickled to
+  the worker and the function is called once per row.
+- "arrow_python_udf": the same row-at-a-time function with Arrow transport
+  (`udf(..., useArrow=True)`, pyspark>=3.5; Spark 4.2+ makes it the default for plain
+  `udf()`, which is why the row-at-a-time variant passes useArrow=False explicitly).
+
+The arithmetic gives bit-identical doubles on every path (tests check this).
+
+Timed: executing the query completely into the `noop` sink: scan of the cached input
+(id, m1), the crossing to and from the Python worker, and the transform. Outside: the
+JVM start, building and caching the input (`spark.range` + deterministic expression,
+the same `m1` as bench_spark_conversion), and a warm-up run on the first `setup` that
+also starts the Python workers (reused afterwards: spark.python.worker.reuse).
+
+Parameters: `rows` (10**4, 10**6; each combination is a JVM start) separates the per-query cost (job + worker round
+trip) from the per-row cost; `udf` is the comparison. Bounded: "python_udf" runs up
+to ROW_UDF_LIMIT = 10**6 rows (measured ~1 s per call there on 2 cores, 2 workers);
+sizes appended to ROWS above that are skipped for it.
+"""
+
+from . import common
+from . import spark_session as ss
+from .bench_spark_conversion import _Spark, spark_frame, warm_up
+
+ROWS = [10**4, 10**6]
+UDF_KINDS = ["builtin", "pandas_udf", "python_udf", "arrow_python_udf"]
+ROW_UDF_LIMIT = 10**6
+
+
+def transform(spark, df, kind):
+    """`df` with the one column `y = m1 * 2.0 + 1.0` computed the `kind` way."""
+    if kind == "builtin":
+        return df.selectExpr("m1 * 2.0 + 1.0 AS y")
+    from pyspark.sql.functions import col, pandas_udf, udf
+
+    # Functions defined here, not at module level: cloudpickle then ships them by value,
+    # so Python workers need not import `benchmarks` (not on their path under asv).
+    def _double(x):
+        return x * 2.0 + 1.0
+
+    if kind == "pandas_udf":
+        import pandas as pd
+
+        def double_series(s: pd.Series) -> pd.Series:
+            return s * 2.0 + 1.0
+
+        func = pandas_udf(double_series, "double")
+    elif kind == "python_udf":
+        func = udf(_double, "double", useArrow=False)
+    elif kind == "arrow_python_udf":
+        func = udf(_double, "double", useArrow=True)
+    else:
+        raise ValueError(f"udf must be one of {UDF_KINDS} (got {kind!r})")
+    return df.select(func(col("m1")).alias("y"))
+
+
+class TimeColumnTransform(_Spark):
+    """`y = m1 * 2.0 + 1.0` over a cached table, executed into the noop sink."""
+
+    params = (ROWS, UDF_KINDS)
+    param_names = ["rows", "udf"]
+
+    def setup(self, rows, udf):
+        if udf == "python_udf" and common.size(rows) > ROW_UDF_LIMIT:
+            raise NotImplementedError(
+                f"row-at-a-time python_udf above {ROW_UDF_LIMIT} rows is skipped to bound "
+                "the suite's time (see module docstring)")
+        if udf in ("python_udf", "arrow_python_udf"):
+            ss.require_pyspark((3, 5), "udf(useArrow=...)")
+        spark = ss.classic_session()
+        source = spark_frame(spark, rows).select("id", "m1")
+        self.query = transform(spark, source, udf)
+        warm_up(("udf", rows, udf), self.run)
+
+    def run(self):
+        ss.write_noop(self.query)
+
+    def time_transform(self, rows, udf):
+        ss.write_noop(self.query)

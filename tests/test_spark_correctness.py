@@ -1,0 +1,176 @@
+"""What the Spark benchmarks time computes the right thing: the conversion paths agree
+with each other and with the source data, round trips preserve values, the UDF
+variants compute identical columns, and the overhead factor is a sane number.
+
+One embedded session (the suite's own, benchmarks/spark_session.py) serves the whole
+module; sizes are small (BOUNDARY_BENCH_SIZE_CAP from conftest).
+
+Dtypes of `toPandas()` (PySpark 4.3.0, pandas 3.1.1), identical with and without
+Arrow: id int64, m1..m5 float64, category int32, label pandas `str`
+(StringDtype(na_value=nan); object before pandas 3), ts datetime64[us] (naive, in
+the session time zone, UTC). PySpark 3.5.9 with pandas 2.2: the same, except
+label is object and the row-based path gives ts as datetime64[ns] (Arrow: [us]).
+Back into Spark, `createDataFrame(pandas)` without Arrow widens int32 to int64 (the
+schema is inferred from Python ints); with Arrow the dtypes round-trip exactly."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import bench_spark_conversion as bc
+from benchmarks import bench_spark_udf as bu
+from benchmarks import common
+from benchmarks import spark_session as ss
+
+pytestmark = pytest.mark.skipif(not ss.java_available(), reason="needs Java")
+
+ROWS = 10**4  # capped to TEST_SIZE_CAP rows by common.size
+
+
+@pytest.fixture(scope="module")
+def spark():
+    return ss.classic_session()
+
+
+def source_frame(scenario="seed"):
+    return pd.DataFrame({k: np.array(v) for k, v in bc.source_arrays(ROWS, scenario).items()})
+
+
+def to_pandas(spark, df, arrow):
+    ss.set_arrow(spark, arrow)
+    try:
+        return df.toPandas()
+    finally:
+        ss.set_arrow(spark, "default")
+
+
+@pytest.mark.parametrize("scenario", bc.SCENARIOS)
+def test_arrow_and_row_based_to_pandas_agree(spark, scenario):
+    df = bc.spark_frame(spark, ROWS, scenario)
+    with_arrow, without = to_pandas(spark, df, "on"), to_pandas(spark, df, "off")
+    if scenario == "mixed" and ss.pyspark_version() < (4,):
+        # PySpark 3.5 (pandas 2.2): the row-based path gives ts as datetime64[ns], the
+        # Arrow path datetime64[us]; same instants. PySpark 4.x: both datetime64[us].
+        assert str(without["ts"].dtype) == "datetime64[ns]", without["ts"].dtype
+        assert str(with_arrow["ts"].dtype) == "datetime64[us]", with_arrow["ts"].dtype
+        without = without.astype({"ts": with_arrow["ts"].dtype})
+    pd.testing.assert_frame_equal(with_arrow, without, check_dtype=True, check_exact=True)
+
+
+@pytest.mark.parametrize("arrow", ["on", "off"])
+@pytest.mark.parametrize("scenario", bc.SCENARIOS)
+def test_to_pandas_equals_the_source(spark, scenario, arrow):
+    got = to_pandas(spark, bc.spark_frame(spark, ROWS, scenario), arrow)
+    expected = source_frame(scenario)
+    assert list(got.columns) == list(expected.columns)
+    assert len(got) == common.size(ROWS)
+    for name in expected.columns:
+        assert list(got[name]) == list(expected[name]), name
+
+
+def test_to_pandas_dtypes_match_the_source(spark):
+    got = to_pandas(spark, bc.spark_frame(spark, ROWS, "mixed"), "on")
+    for name, arr in bc.source_arrays(ROWS, "mixed").items():
+        if name == "label":
+            assert pd.api.types.is_string_dtype(got[name].dtype), got[name].dtype
+        else:
+            assert got[name].dtype == arr.dtype, (name, got[name].dtype, arr.dtype)
+
+
+def test_default_arrow_mode_is_what_the_version_ships(spark):
+    shipped = ss.pyspark_version() >= (4, 2)  # Spark 4.2 turned Arrow conversion on
+    assert ss.arrow_default(spark) is shipped
+    assert ss.set_arrow(spark, "default") is shipped
+    assert spark.conf.get(ss.ARROW_CONF).lower() == str(shipped).lower()
+
+
+def test_pipeline_arrays_equal_the_source(spark):
+    ss.set_arrow(spark, "on")
+    pdf = bc.spark_frame(spark, ROWS).toPandas()
+    arrays = bc._to_numpy_all(pdf, bc.SEED_COLUMNS)
+    assert len(arrays) == 7
+    for name, arr in zip(bc.SEED_COLUMNS, arrays):
+        expected = bc.source_arrays(ROWS)[name]
+        assert arr.dtype == expected.dtype, name
+        np.testing.assert_array_equal(arr, expected)
+
+
+def test_pandas_to_numpy_copy_and_view_hold_the_same_values(spark):
+    ss.set_arrow(spark, "on")
+    pdf = bc.spark_frame(spark, ROWS).toPandas()
+    views = bc._to_numpy_all(pdf, bc.SEED_COLUMNS, copy=False)
+    copies = bc._to_numpy_all(pdf, bc.SEED_COLUMNS, copy=True)
+    for view, copy in zip(views, copies):
+        np.testing.assert_array_equal(view, copy)
+        assert not np.shares_memory(view, copy)
+
+
+def test_to_arrow_zero_copy_matches_the_source(spark):
+    if ss.pyspark_version() < (4,):
+        pytest.skip("DataFrame.toArrow needs pyspark>=4.0")
+    table = bc.spark_frame(spark, ROWS).toArrow()
+    for name in bc.NUMERIC_COLUMNS:
+        parts = [chunk.to_numpy(zero_copy_only=True) for chunk in table.column(name).chunks]
+        np.testing.assert_array_equal(np.concatenate(parts), bc.source_arrays(ROWS)[name])
+
+
+def test_collected_rows_hold_the_source_values(spark):
+    rows = bc.spark_frame(spark, ROWS).collect()
+    assert len(rows) == common.size(ROWS)
+    for name in bc.SEED_COLUMNS:
+        assert [getattr(r, name) for r in rows] == bc.source_arrays(ROWS)[name].tolist(), name
+
+
+@pytest.mark.parametrize("arrow", ["on", "off"])
+def test_pandas_round_trip_preserves_values(spark, arrow):
+    ss.set_arrow(spark, arrow)
+    back = spark.createDataFrame(bc.source_pandas(ROWS)).toPandas()
+    expected = bc.source_pandas(ROWS)
+    if arrow == "off":
+        # Without Arrow, createDataFrame infers the schema from Python ints: the int32
+        # category comes back as int64 (LongType). Values are unchanged.
+        assert back["category"].dtype == np.int64
+        expected = expected.astype({"category": np.int64})
+    pd.testing.assert_frame_equal(back, expected, check_exact=True)
+
+
+def test_pandas_round_trip_preserves_strings_and_timestamps(spark):
+    ss.set_arrow(spark, "on")
+    back = spark.createDataFrame(source_frame("mixed")).toPandas()
+    expected = source_frame("mixed")
+    for name in expected.columns:
+        assert list(back[name]) == list(expected[name]), name
+
+
+def test_numpy_round_trip_preserves_values(spark):
+    ss.set_arrow(spark, "on")
+    matrix = bc.source_matrix(ROWS)
+    back = spark.createDataFrame(matrix).toPandas().to_numpy()
+    assert back.dtype == np.float64
+    np.testing.assert_array_equal(back, matrix)
+
+
+def test_udf_variants_compute_identical_columns(spark):
+    source = bc.spark_frame(spark, ROWS).select("id", "m1")
+    expected = bc.source_arrays(ROWS)["m1"] * 2.0 + 1.0
+    ss.set_arrow(spark, "on")
+    for kind in bu.UDF_KINDS:
+        got = bu.transform(spark, source, kind).toPandas()["y"].to_numpy()
+        np.testing.assert_array_equal(got, expected, err_msg=kind)
+
+
+def test_connect_session_converts_the_same_values(spark):
+    if ss.connect_available():
+        pytest.skip(ss.connect_available())
+    connect = ss.connect_session()
+    got = bc.spark_frame(connect, ROWS, "mixed").toPandas()
+    pd.testing.assert_frame_equal(got, to_pandas(spark, bc.spark_frame(spark, ROWS, "mixed"), "on"))
+    back = connect.createDataFrame(bc.source_pandas(ROWS)).toPandas()
+    pd.testing.assert_frame_equal(back, bc.source_pandas(ROWS), check_exact=True)
+
+
+def test_overhead_factor_is_finite_and_above_one():
+    bench = bc.TrackSparkOverhead()
+    bench.setup()
+    factor = bench.track_spark_row_cost_in_tolist_elements()
+    assert np.isfinite(factor) and factor > 1, factor

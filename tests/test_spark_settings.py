@@ -1,0 +1,178 @@
+"""Spark settings and environment failures: malformed settings are one-line ValueErrors
+naming the setting; an unreachable master or Connect server fails within a bounded
+time; with no Java every Spark benchmark is skipped with the reason while NumPy works.
+
+The failure cases run in subprocesses (nothing started in this test process)."""
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from benchmarks import spark_session as ss
+from conftest import ROOT
+
+BAD_MASTERS = ["yarn", "local[0]", "local[x]", "local[2", "spark://", "spark://host",
+               "spark://host:port", "mesos://host:5050", "local-cluster[2,1]", "k8s://h:1"]
+GOOD_MASTERS = ["local", "local[1]", "local[16]", "local[*]", "local-cluster[2,1,1024]",
+                "spark://127.0.0.1:7077", "spark://spark-master.example:7077"]
+BAD_REMOTES = ["http://127.0.0.1:15002", "sc://", "sc://host:abc", "local[*]", "local[0]",
+               "127.0.0.1:15002", "sc://host:15002/path"]
+GOOD_REMOTES = ["sc://localhost", "sc://127.0.0.1:15002", "sc://h:15002/;token=abc;use_ssl=false",
+                "local", "local[2]"]
+BAD_CONFS = ["spark.driver.maxResultSize", "maxResultSize=1k", "spark.x=", "=1",
+             "spark.a b=1"]
+
+
+def _closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the socket is
+
+
+def _assert_one_line_naming(exc_info, setting):
+    message = str(exc_info.value)
+    assert "\n" not in message
+    assert message.startswith(setting), message
+
+
+@pytest.mark.parametrize("value", BAD_MASTERS)
+def test_malformed_master_is_a_one_line_value_error(monkeypatch, value):
+    monkeypatch.setenv(ss.MASTER_SETTING, value)
+    with pytest.raises(ValueError) as exc_info:
+        ss.master()
+    _assert_one_line_naming(exc_info, ss.MASTER_SETTING)
+    assert "local[N]" in str(exc_info.value) and "spark://host:port" in str(exc_info.value)
+
+
+@pytest.mark.parametrize("value", GOOD_MASTERS)
+def test_valid_master_is_accepted(monkeypatch, value):
+    monkeypatch.setenv(ss.MASTER_SETTING, value)
+    assert ss.master() == value
+
+
+def test_master_defaults_to_local_2(monkeypatch):
+    monkeypatch.delenv(ss.MASTER_SETTING, raising=False)
+    assert ss.master() == "local[2]"
+
+
+@pytest.mark.parametrize("value", BAD_REMOTES)
+def test_malformed_remote_is_a_one_line_value_error(monkeypatch, value):
+    monkeypatch.setenv(ss.REMOTE_SETTING, value)
+    with pytest.raises(ValueError) as exc_info:
+        ss.remote()
+    _assert_one_line_naming(exc_info, ss.REMOTE_SETTING)
+    assert "sc://host:port" in str(exc_info.value)
+
+
+@pytest.mark.parametrize("value", GOOD_REMOTES)
+def test_valid_remote_is_accepted(monkeypatch, value):
+    monkeypatch.setenv(ss.REMOTE_SETTING, value)
+    assert ss.remote() == value
+
+
+@pytest.mark.parametrize("value", BAD_CONFS)
+def test_malformed_conf_is_a_one_line_value_error(monkeypatch, value):
+    monkeypatch.setenv(ss.CONF_SETTING, value)
+    with pytest.raises(ValueError) as exc_info:
+        ss.extra_conf()
+    _assert_one_line_naming(exc_info, ss.CONF_SETTING)
+
+
+def test_conf_setting_parses_pairs(monkeypatch):
+    monkeypatch.setenv(ss.CONF_SETTING, "spark.driver.maxResultSize=16k; spark.executor.memory=2g;")
+    assert ss.extra_conf() == {"spark.driver.maxResultSize": "16k",
+                               "spark.executor.memory": "2g"}
+
+
+def test_bad_arrow_mode_is_a_value_error():
+    with pytest.raises(ValueError, match="arrow must be one of"):
+        ss.set_arrow(None, "maybe")
+
+
+def _run(code, env_updates, timeout=120, drop=()):
+    env = dict(os.environ, **env_updates)
+    for name in drop:
+        env.pop(name, None)
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    return proc, time.monotonic() - start
+
+
+@pytest.mark.skipif(not ss.java_available(), reason="needs Java")
+def test_unreachable_master_fails_fast_with_a_clear_error():
+    url = f"spark://127.0.0.1:{_closed_port()}"
+    code = """
+        from benchmarks.bench_spark_conversion import TimeSparkToPandas
+        TimeSparkToPandas().setup(10**4, "on", "seed")
+    """
+    proc, elapsed = _run(code, {ss.MASTER_SETTING: url})
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError: " + ss.MASTER_SETTING + "=" + url), last
+    assert "nothing answers" in last
+    assert elapsed < 30
+
+
+def test_unreachable_connect_server_fails_fast_with_a_clear_error():
+    if ss.connect_available():
+        pytest.skip(ss.connect_available())
+    url = f"sc://127.0.0.1:{_closed_port()}"
+    code = """
+        from benchmarks.bench_spark_conversion import TimeSparkConnect
+        TimeSparkConnect().setup(10**4, "connect")
+    """
+    proc, elapsed = _run(code, {ss.REMOTE_SETTING: url})
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError: " + ss.REMOTE_SETTING + "=" + url), last
+    assert elapsed < 30
+
+
+NO_JAVA_CODE = """
+    import contextlib, io, json, sys
+    import numpy as np
+    from asv_runner.discovery import disc_benchmarks
+    from benchmarks import common, spark_session
+
+    assert spark_session.java_problem() == spark_session.NO_JAVA, spark_session.java_problem()
+    report = {}
+    for bench in disc_benchmarks("benchmarks"):
+        if not bench.name.startswith("bench_spark"):
+            continue
+        if bench.params:
+            bench.set_param_idx(0)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            skipped = bench.do_setup()
+        report[bench.name] = [skipped, out.getvalue().strip()]
+    # the NumPy side still works in the same process
+    report["numpy"] = float(np.add(common.array(10**3), 1.0).sum())
+    print(json.dumps(report))
+"""
+
+
+def test_without_java_every_spark_benchmark_is_skipped_with_the_reason(tmp_path):
+    python_dir = os.path.dirname(sys.executable)
+    path = os.pathsep.join([python_dir, str(tmp_path)])  # no java anywhere on it
+    proc, _ = _run(NO_JAVA_CODE, {"PATH": path}, drop=("JAVA_HOME",))
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    numpy_result = report.pop("numpy")
+    assert numpy_result == numpy_result  # a number: NumPy ran
+    assert len(report) >= 10
+    java_skips = 0
+    for name, (skipped, printed) in report.items():
+        assert skipped, name
+        # a version skip (e.g. toArrow on pyspark 3.5) may come first; it is one line too
+        assert "Java not found: install a JDK 17+" in printed or "needs pyspark>=" in printed, (
+            name, printed)
+        java_skips += "Java not found" in printed
+    assert java_skips >= len(report) - 3

@@ -19,6 +19,7 @@ flat in n) and which are per element (tolist, repr, pickle: linear in n); `dtype
 `protocol` for pickle because protocol 5 can hand buffers over out of band (no copy).
 """
 
+import functools
 import math
 import operator
 import pickle
@@ -63,6 +64,13 @@ class TimeScalarExtraction:
         _consume(map(float, map(self.a.__getitem__, self.idx)))
 
 
+@functools.lru_cache(maxsize=None)
+def scalar_operands(scalar):
+    """BATCH float64 values as NumPy scalars ("numpy") or Python floats ("python")."""
+    values = common.numpy_scalars(10**3)
+    return values if scalar == "numpy" else tuple(map(float, values))
+
+
 class TimeScalarArithmetic:
     """Python arithmetic on extracted NumPy scalars vs on Python floats, and a ufunc
     on a single scalar (batched: us = ns/op).
@@ -75,9 +83,8 @@ class TimeScalarArithmetic:
     number = 20
 
     def setup(self, scalar):
-        values = common.numpy_scalars(10**3)
-        self.x = values if scalar == "numpy" else [float(v) for v in values]
-        self.y = values[::-1]
+        self.x = scalar_operands(scalar)
+        self.y = self.x[::-1]
 
     def time_add(self, scalar):
         _consume(map(operator.add, self.x, self.y))

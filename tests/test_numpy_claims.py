@@ -37,9 +37,17 @@ def test_scalar_extraction_methods_agree(a):
     assert all(type(x) is a.dtype.type for x in by_index)
 
 
+@pytest.mark.parametrize("scalar, kind", [("numpy", np.float64), ("python", float)])
+def test_scalar_arithmetic_operands_are_the_named_kind(scalar, kind):
+    bench = bench_c_to_python.TimeScalarArithmetic()
+    bench.setup(scalar)
+    assert len(bench.x) == len(bench.y) == common.BATCH
+    assert all(type(v) is kind for v in bench.x + bench.y)
+
+
 def test_scalar_arithmetic_same_values_for_numpy_and_python_operands():
-    xs = common.numpy_scalars(10**3)
-    py = [float(x) for x in xs]
+    xs = bench_c_to_python.scalar_operands("numpy")
+    py = bench_c_to_python.scalar_operands("python")
     assert [x + y for x, y in zip(xs, xs[::-1])] == [x + y for x, y in zip(py, py[::-1])]
     assert [float(np.sqrt(abs(x))) for x in xs] == [math.sqrt(abs(x)) for x in py]
 

@@ -122,7 +122,7 @@ class TimeToList:
 
 
 class PeakmemToList:
-    """Process peak memory of `tolist()` and `list(a)`.
+    """Process peak memory of `tolist()`, `list(a)` and a `for x in a` loop.
 
     asv's peakmem is the whole process's peak (interpreter, imports, setup data);
     `peakmem_reference` runs the same setup and does nothing, so the crossing's own
@@ -147,6 +147,10 @@ class PeakmemToList:
 
     def peakmem_list(self, n, dtype):
         list(self.a)
+
+    def peakmem_iterate(self, n, dtype):
+        for _ in self.a:  # one NumPy scalar alive at a time: reads as the reference
+            pass
 
 
 class TimeRepr:

@@ -83,3 +83,27 @@ def test_peakmem_share_of_tolist_matches_allocator_truth(config):
     # params are n x dtype: the last two values are n = 10**6 for float64 and int64
     for share in (tolist[-2] - reference[-2], tolist[-1] - reference[-1]):
         assert share / 10**6 == pytest.approx(40, rel=0.1)
+    iterate = results["bench_c_to_python.PeakmemToList.peakmem_iterate"]["result"]
+    assert abs(iterate[-1] - reference[-1]) < 2 * 2**20  # one scalar at a time: no share
+
+
+def test_spark_failure_fails_only_its_benchmark_and_keeps_recorded_results(config):
+    """A result over spark.driver.maxResultSize fails that benchmark (null in the
+    results), the other benchmarks of the run are recorded, and every result recorded
+    before the run is still there."""
+    results_dir = Path(json.loads(Path(config).read_text())["results_dir"], MACHINE)
+    env = dict(os.environ, BOUNDARY_BENCH_SIZE_CAP="2000")
+    before = run_and_load(config, "TimeScalarExtraction", env)
+    env["BOUNDARY_BENCH_SPARK_CONF"] = "spark.driver.maxResultSize=16k"
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    done = asv(config, "run", "--quick", "-E", EXISTING, "--set-commit-hash", head.stdout.strip(),
+               "--machine", MACHINE, "--show-stderr", "-b", "TimeArrowToNumpy|TimeScalarArithmetic", env=env)
+    assert done.returncode != 0  # asv reports the failed benchmark in its exit status
+    assert "maxResultSize" in done.stdout + done.stderr
+    files = [p for p in results_dir.glob("*.json") if p.name != "machine.json"]
+    after = {name: dict(zip(json.loads(files[0].read_text())["result_columns"], row))
+             for name, row in json.loads(files[0].read_text())["results"].items()}
+    assert after["bench_spark_conversion.TimeArrowToNumpy.time_arrow_to_numpy"]["result"] is None
+    assert None not in after["bench_c_to_python.TimeScalarArithmetic.time_add"]["result"]
+    for name, columns in before.items():
+        assert after[name]["result"] == columns["result"], name

@@ -11,3 +11,38 @@ TEST_SIZE_CAP = "2000"
 sys.path.insert(0, str(ROOT))
 # Set before any benchmark module is imported; the suite reads it when building data.
 os.environ.setdefault("BOUNDARY_BENCH_SIZE_CAP", TEST_SIZE_CAP)
+
+
+# asv itself, on a temporary copy of the project's configuration (used by the
+# end-to-end and dashboard tests): results, html and environments go to a temp folder.
+import json  # noqa: E402
+import subprocess  # noqa: E402
+
+ASV = str(Path(sys.executable).parent / "asv")
+TEST_MACHINE = "boundary-bench-test"
+
+
+def temp_asv_config(tmp):
+    """Write the project's asv.conf.json into `tmp` with results_dir, html_dir and env_dir
+    inside it (absolute repo and benchmark paths), register TEST_MACHINE; return the path."""
+    conf = json.loads((ROOT / "asv.conf.json").read_text())
+    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"), results_dir=str(tmp / "results"),
+                html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
+    path = tmp / "asv.conf.json"
+    path.write_text(json.dumps(conf))
+    subprocess.run([ASV, "machine", "--yes", "--machine", TEST_MACHINE], check=True, capture_output=True)
+    return path
+
+
+def asv(config, *args, env=None):
+    """Run `asv ARGS --config CONFIG` in the config's folder; returns the CompletedProcess."""
+    return subprocess.run([ASV, *map(str, args), "--config", str(config)], cwd=Path(config).parent,
+                          capture_output=True, text=True, timeout=900, env=env)
+
+
+def asv_quick_run(config, bench_regex, env=None):
+    """`asv run --quick` of `bench_regex` in this interpreter's environment, recorded under
+    the current commit for TEST_MACHINE."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return asv(config, "run", "--quick", "-E", f"existing:{sys.executable}", "--set-commit-hash",
+               head.stdout.strip(), "--machine", TEST_MACHINE, "--show-stderr", "-b", bench_regex, env=env)

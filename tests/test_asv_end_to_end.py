@@ -4,54 +4,35 @@ way asv measures it."""
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import TEST_MACHINE, asv, asv_quick_run, temp_asv_config
 
-ASV = str(Path(sys.executable).parent / "asv")
-MACHINE = "boundary-bench-test"
 EXISTING = f"existing:{sys.executable}"
 
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
     """The project's asv.conf.json, writing into a temporary folder instead of results/."""
-    tmp = tmp_path_factory.mktemp("asv")
-    conf = json.loads((ROOT / "asv.conf.json").read_text())
-    conf.update(
-        repo=str(ROOT),
-        benchmark_dir=str(ROOT / "benchmarks"),
-        results_dir=str(tmp / "results"),
-        html_dir=str(tmp / "html"),
-        env_dir=str(tmp / "env"),
-    )
-    path = tmp / "asv.conf.json"
-    path.write_text(json.dumps(conf))
-    subprocess.run([ASV, "machine", "--yes", "--machine", MACHINE], check=True, capture_output=True)
-    return path
+    return temp_asv_config(tmp_path_factory.mktemp("asv"))
 
 
-def asv(config, *args, env=None):
-    return subprocess.run(
-        [ASV, *args, "--config", str(config)],
-        cwd=config.parent, capture_output=True, text=True, timeout=900, env=env,
-    )
-
-
-def run_and_load(config, bench_regex, env):
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-    done = asv(config, "run", "--quick", "-E", EXISTING, "--set-commit-hash", head.stdout.strip(),
-               "--machine", MACHINE, "--show-stderr", "-b", bench_regex, env=env)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+def load_results(config):
+    """{benchmark name: {result column: value}} of the one results file under TEST_MACHINE."""
     results = json.loads(Path(config).read_text())["results_dir"]
-    files = [p for p in Path(results, MACHINE).glob("*.json") if p.name != "machine.json"]
+    files = [p for p in Path(results, TEST_MACHINE).glob("*.json") if p.name != "machine.json"]
     assert len(files) == 1
     data = json.loads(files[0].read_text())
     return {name: dict(zip(data["result_columns"], row)) for name, row in data["results"].items()}
+
+
+def run_and_load(config, bench_regex, env):
+    done = asv_quick_run(config, bench_regex, env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return load_results(config)
 
 
 def test_asv_check_passes(config):
@@ -91,18 +72,13 @@ def test_spark_failure_fails_only_its_benchmark_and_keeps_recorded_results(confi
     """A result over spark.driver.maxResultSize fails that benchmark (null in the
     results), the other benchmarks of the run are recorded, and every result recorded
     before the run is still there."""
-    results_dir = Path(json.loads(Path(config).read_text())["results_dir"], MACHINE)
     env = dict(os.environ, BOUNDARY_BENCH_SIZE_CAP="2000")
     before = run_and_load(config, "TimeScalarExtraction", env)
     env["BOUNDARY_BENCH_SPARK_CONF"] = "spark.driver.maxResultSize=16k"
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-    done = asv(config, "run", "--quick", "-E", EXISTING, "--set-commit-hash", head.stdout.strip(),
-               "--machine", MACHINE, "--show-stderr", "-b", "TimeArrowToNumpy|TimeScalarArithmetic", env=env)
+    done = asv_quick_run(config, "TimeArrowToNumpy|TimeScalarArithmetic", env)
     assert done.returncode != 0  # asv reports the failed benchmark in its exit status
     assert "maxResultSize" in done.stdout + done.stderr
-    files = [p for p in results_dir.glob("*.json") if p.name != "machine.json"]
-    after = {name: dict(zip(json.loads(files[0].read_text())["result_columns"], row))
-             for name, row in json.loads(files[0].read_text())["results"].items()}
+    after = load_results(config)
     assert after["bench_spark_conversion.TimeArrowToNumpy.time_arrow_to_numpy"]["result"] is None
     assert None not in after["bench_c_to_python.TimeScalarArithmetic.time_add"]["result"]
     for name, columns in before.items():

@@ -25,10 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, TEST_MACHINE, asv, asv_quick_run, temp_asv_config
 
-ASV = str(Path(sys.executable).parent / "asv")
-MACHINE = "boundary-bench-test"
 BENCHMARKS = "TimeScalarExtraction|TimeArithmetic"
 GRAPH_BENCHMARK = "bench_c_to_python.TimeScalarExtraction.time_index"
 STEP = ROOT / "tools" / "offline_dashboard.py"
@@ -49,24 +47,15 @@ def tree_digest(folder):
 def published(tmp_path_factory):
     """(html dir after the publish step, html dir as asv wrote it, benchmark names run)."""
     tmp = tmp_path_factory.mktemp("dashboard")
-    conf = json.loads((ROOT / "asv.conf.json").read_text())
-    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"), results_dir=str(tmp / "results"),
-                html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
-    config = tmp / "asv.conf.json"
-    config.write_text(json.dumps(conf))
-    done = run(ASV, "machine", "--yes", "--machine", MACHINE)
-    assert done.returncode == 0, done.stderr
-    head = run("git", "rev-parse", "HEAD", cwd=ROOT).stdout.strip()
-    env = dict(os.environ, BOUNDARY_BENCH_SIZE_CAP="2000")
-    done = run(ASV, "run", "--quick", "-E", f"existing:{sys.executable}", "--set-commit-hash", head,
-               "--machine", MACHINE, "--show-stderr", "-b", BENCHMARKS, "--config", config, cwd=tmp, env=env)
+    config = temp_asv_config(tmp)
+    done = asv_quick_run(config, BENCHMARKS, dict(os.environ, BOUNDARY_BENCH_SIZE_CAP="2000"))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    done = run(ASV, "publish", "--config", config, cwd=tmp)
+    done = asv(config, "publish")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     shutil.copytree(tmp / "html", tmp / "html-asv")
     done = run(sys.executable, STEP, tmp / "html")
     assert done.returncode == 0, done.stdout + done.stderr
-    [results] = [p for p in (tmp / "results" / MACHINE).glob("*.json") if p.name != "machine.json"]
+    [results] = [p for p in (tmp / "results" / TEST_MACHINE).glob("*.json") if p.name != "machine.json"]
     names = sorted(json.loads(results.read_text())["results"])
     assert names, "asv recorded no results"
     return tmp / "html", tmp / "html-asv", names

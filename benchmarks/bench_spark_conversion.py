@@ -49,8 +49,6 @@ from . import spark_session as ss
 ROWS = [10**4, 10**5, 10**6]
 ROW_PATH_LIMIT = 10**5
 SEED_COLUMNS = ["id", "m1", "m2", "m3", "m4", "m5", "category"]
-MIXED_COLUMNS = SEED_COLUMNS + ["label", "ts"]
-NUMERIC_COLUMNS = SEED_COLUMNS
 SCENARIOS = ["seed", "mixed"]
 
 # Timestamps: 2026-01-01T00:00:00Z plus up to a year, in microseconds.
@@ -178,10 +176,6 @@ def _bound_row_path(rows, what):
             "would cost minutes per combination (see module docstring)")
 
 
-def _classic():
-    return ss.classic_session()
-
-
 def _to_numpy_all(pdf, columns, copy=False):
     return [pdf[c].to_numpy(copy=copy) for c in columns]
 
@@ -199,7 +193,7 @@ class TimeSparkToPandas(_Spark):
         what = f"toPandas without Arrow of the {scenario} table"
         if arrow == "off" and scenario == "mixed":
             _bound_row_path(rows, what)
-        spark = _classic()
+        spark = ss.classic_session()
         if not ss.set_arrow(spark, arrow) and scenario == "mixed":
             _bound_row_path(rows, what + " (this version's default)")
         self.df = spark_frame(spark, rows, scenario)
@@ -216,7 +210,7 @@ class TimeSparkToNumpy(_Spark):
     param_names = ["rows"]
 
     def setup(self, rows):
-        spark = _classic()
+        spark = ss.classic_session()
         ss.set_arrow(spark, "on")
         self.df = spark_frame(spark, rows)
         warm_up(("pipeline", rows), lambda: self.time_pipeline(rows))
@@ -238,7 +232,7 @@ class TimePandasToNumpy(_Spark):
     def setup(self, copy):
         key = ("pandas", self.rows)
         if key not in _frames:
-            spark = _classic()
+            spark = ss.classic_session()
             ss.set_arrow(spark, "on")
             _frames[key] = spark_frame(spark, self.rows).toPandas()
         self.pdf = _frames[key]
@@ -256,7 +250,7 @@ class TimeSparkToArrow(_Spark):
 
     def setup(self, rows):
         ss.require_pyspark((4, 0), "DataFrame.toArrow")
-        self.df = spark_frame(_classic(), rows)
+        self.df = spark_frame(ss.classic_session(), rows)
         warm_up(("to_arrow", rows), self.df.toArrow)
 
     def time_to_arrow(self, rows):
@@ -276,11 +270,11 @@ class TimeArrowToNumpy(_Spark):
         ss.require_pyspark((4, 0), "DataFrame.toArrow")
         key = ("arrow", self.rows)
         if key not in _frames:
-            _frames[key] = spark_frame(_classic(), self.rows).toArrow()
+            _frames[key] = spark_frame(ss.classic_session(), self.rows).toArrow()
         self.table = _frames[key]
 
     def time_arrow_to_numpy(self):
-        for name in NUMERIC_COLUMNS:
+        for name in SEED_COLUMNS:
             for chunk in self.table.column(name).chunks:
                 chunk.to_numpy(zero_copy_only=True)
 
@@ -296,7 +290,7 @@ class TimeCollect(_Spark):
     param_names = ["rows"]
 
     def setup(self, rows):
-        spark = _classic()
+        spark = ss.classic_session()
         self.df = spark_frame(spark, rows)
         key = ("collect", rows)
         if key not in _frames:  # also the warm-up of time_collect
@@ -325,7 +319,7 @@ class TimeCreateDataFrame(_Spark):
             _bound_row_path(rows, "createDataFrame from pandas without Arrow")
         if source == "numpy":
             ss.require_pyspark((3, 4), "createDataFrame from a numpy.ndarray")
-        spark = _classic()
+        spark = ss.classic_session()
         ss.set_arrow(spark, "off" if source == "pandas-no-arrow" else "on")
         self.spark = spark
         self.data = source_matrix(rows) if source == "numpy" else source_pandas(rows)
@@ -377,7 +371,7 @@ class PeakmemSparkToPandas:
     timeout = 300
 
     def setup(self, rows, arrow):
-        spark = _classic()
+        spark = ss.classic_session()
         ss.set_arrow(spark, arrow)
         self.df = spark_frame(spark, rows)
         warm_up(("peakmem", rows, arrow), self.df.limit(100).toPandas)
@@ -433,7 +427,7 @@ class TrackSparkOverhead:
     rows = 10**6
 
     def setup(self):
-        spark = _classic()
+        spark = ss.classic_session()
         ss.set_arrow(spark, "on")
         self.df = spark_frame(spark, self.rows)
         self.column = source_arrays(self.rows)["m1"]

@@ -19,22 +19,18 @@ JVM start, building and caching the input (`spark.range` + deterministic express
 the same `m1` as bench_spark_conversion), and a warm-up run on the first `setup` that
 also starts the Python workers (reused afterwards: spark.python.worker.reuse).
 
-Parameters: `rows` (10**4, 10**6; each combination is a JVM start) separates the per-query cost (job + worker round
-trip) from the per-row cost; `udf` is the comparison. Bounded: "python_udf" runs up
-to ROW_UDF_LIMIT = 10**6 rows (measured ~1 s per call there on 2 cores, 2 workers);
-sizes appended to ROWS above that are skipped for it.
+Parameters: `rows` (10**4, 10**6; each combination is a JVM start) separates the
+per-query cost (job + worker round trip) from the per-row cost; `udf` is the comparison.
 """
 
-from . import common
 from . import spark_session as ss
 from .bench_spark_conversion import _Spark, spark_frame, warm_up
 
 ROWS = [10**4, 10**6]
 UDF_KINDS = ["builtin", "pandas_udf", "python_udf", "arrow_python_udf"]
-ROW_UDF_LIMIT = 10**6
 
 
-def transform(spark, df, kind):
+def transform(df, kind):
     """`df` with the one column `y = m1 * 2.0 + 1.0` computed the `kind` way."""
     if kind == "builtin":
         return df.selectExpr("m1 * 2.0 + 1.0 AS y")
@@ -68,15 +64,11 @@ class TimeColumnTransform(_Spark):
     param_names = ["rows", "udf"]
 
     def setup(self, rows, udf):
-        if udf == "python_udf" and common.size(rows) > ROW_UDF_LIMIT:
-            raise NotImplementedError(
-                f"row-at-a-time python_udf above {ROW_UDF_LIMIT} rows is skipped to bound "
-                "the suite's time (see module docstring)")
         if udf in ("python_udf", "arrow_python_udf"):
             ss.require_pyspark((3, 5), "udf(useArrow=...)")
         spark = ss.classic_session()
         source = spark_frame(spark, rows).select("id", "m1")
-        self.query = transform(spark, source, udf)
+        self.query = transform(source, udf)
         warm_up(("udf", rows, udf), self.run)
 
     def run(self):

@@ -378,23 +378,18 @@ def session(kind="classic"):
     raise ValueError(f"session kind must be one of {SESSION_KINDS} (got {kind!r})")
 
 
-def is_connect(spark):
-    return type(spark).__module__.startswith("pyspark.sql.connect")
-
-
 # --------------------------------------------------------------------------------- Arrow
 
-@functools.lru_cache(maxsize=None)
-def _arrow_default_for(spark_id):
-    spark = next(s for s in _state.values() if id(s) == spark_id)
-    spark.conf.unset(ARROW_CONF)
-    return spark.conf.get(ARROW_CONF).strip().lower() == "true"
+_arrow_defaults = {}  # id(session) -> the version's Arrow default, read once
 
 
 def arrow_default(spark):
     """Whether this PySpark version ships with Arrow conversion on (read by unsetting
     the conf: False before Spark 4.2, True from 4.2)."""
-    return _arrow_default_for(id(spark))
+    if id(spark) not in _arrow_defaults:
+        spark.conf.unset(ARROW_CONF)
+        _arrow_defaults[id(spark)] = spark.conf.get(ARROW_CONF).strip().lower() == "true"
+    return _arrow_defaults[id(spark)]
 
 
 def set_arrow(spark, mode):

@@ -113,7 +113,7 @@ def test_to_arrow_zero_copy_matches_the_source(spark):
     if ss.pyspark_version() < (4,):
         pytest.skip("DataFrame.toArrow needs pyspark>=4.0")
     table = bc.spark_frame(spark, ROWS).toArrow()
-    for name in bc.NUMERIC_COLUMNS:
+    for name in bc.SEED_COLUMNS:
         parts = [chunk.to_numpy(zero_copy_only=True) for chunk in table.column(name).chunks]
         np.testing.assert_array_equal(np.concatenate(parts), bc.source_arrays(ROWS)[name])
 
@@ -159,7 +159,7 @@ def test_udf_variants_compute_identical_columns(spark):
     expected = bc.source_arrays(ROWS)["m1"] * 2.0 + 1.0
     ss.set_arrow(spark, "on")
     for kind in bu.UDF_KINDS:
-        got = bu.transform(spark, source, kind).toPandas()["y"].to_numpy()
+        got = bu.transform(source, kind).toPandas()["y"].to_numpy()
         np.testing.assert_array_equal(got, expected, err_msg=kind)
 
 

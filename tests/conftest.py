@@ -18,25 +18,28 @@ os.environ.setdefault("BOUNDARY_BENCH_SIZE_CAP", TEST_SIZE_CAP)
 import json  # noqa: E402
 import subprocess  # noqa: E402
 
-ASV = str(Path(sys.executable).parent / "asv")
+# `python -m asv` from the repository root: asv changes into the config's folder before
+# importing the checkpoint plugin (".tools.asv_checkpoint"), and `-m` keeps the root on
+# sys.path, so temporary configs elsewhere still find it.
+ASV = [sys.executable, "-m", "asv"]
 TEST_MACHINE = "boundary-bench-test"
 
 
-def temp_asv_config(tmp):
+def temp_asv_config(tmp, benchmark_dir=ROOT / "benchmarks"):
     """Write the project's asv.conf.json into `tmp` with results_dir, html_dir and env_dir
     inside it (absolute repo and benchmark paths), register TEST_MACHINE; return the path."""
     conf = json.loads((ROOT / "asv.conf.json").read_text())
-    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"), results_dir=str(tmp / "results"),
+    conf.update(repo=str(ROOT), benchmark_dir=str(benchmark_dir), results_dir=str(tmp / "results"),
                 html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
     path = tmp / "asv.conf.json"
     path.write_text(json.dumps(conf))
-    subprocess.run([ASV, "machine", "--yes", "--machine", TEST_MACHINE], check=True, capture_output=True)
+    subprocess.run([*ASV, "machine", "--yes", "--machine", TEST_MACHINE], check=True, capture_output=True)
     return path
 
 
 def asv(config, *args, env=None):
-    """Run `asv ARGS --config CONFIG` in the config's folder; returns the CompletedProcess."""
-    return subprocess.run([ASV, *map(str, args), "--config", str(config)], cwd=Path(config).parent,
+    """Run `asv ARGS --config CONFIG` (see ASV); returns the CompletedProcess."""
+    return subprocess.run([*ASV, *map(str, args), "--config", str(config)], cwd=ROOT,
                           capture_output=True, text=True, timeout=900, env=env)
 
 

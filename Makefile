@@ -12,7 +12,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: setup bench test preview clean
+.PHONY: setup bench sweep report repeat test preview clean
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "boundary-bench needs Python 3.11; set PYTHON=/path/to/python3.11"'
@@ -31,6 +31,22 @@ bench: setup
 	$(BIN)/asv publish
 	$(BIN)/python tools/offline_dashboard.py html
 	@echo "Dashboard published to html/. View it: $(VENV)/bin/asv preview  (serves http://127.0.0.1:8080)"
+
+# Every environment of the asv.conf.json matrix (see tools/sweep.py; resumable: run it
+# again after an interruption), then the dashboard and the boundary report from results/.
+sweep: setup
+	$(BIN)/python tools/sweep.py --machine $(MACHINE); status=$$?; \
+	$(BIN)/asv publish && $(BIN)/python tools/offline_dashboard.py html && \
+	$(BIN)/python tools/report.py --machine $(MACHINE) && exit $$status
+
+# The boundary report (report/REPORT.md, its chart, README's headline table) from results/.
+report: setup
+	$(BIN)/python tools/report.py --machine $(MACHINE)
+
+# The suite twice back to back, compared with asv compare --factor 1.10 (BENCH=regex
+# to run part of it).
+repeat: setup
+	$(BIN)/python tools/repeatability.py --machine $(MACHINE) $(if $(BENCH),--bench '$(BENCH)')
 
 test: setup
 	$(BIN)/python -m pytest tests

@@ -1,0 +1,106 @@
+"""`make repeat`: run the suite twice back to back in the current environment and
+compare the two runs with `asv compare --factor 1.10`.
+
+Both runs go to a scratch results directory (.asv/repeatability/), never to results/.
+`asv compare` compares commits, so the first run is filed under HEAD~1's hash and the
+second under HEAD's: the labels only, both runs use this working tree.
+
+Prints asv's table, then per family (NumPy, Spark) how many benchmarks asv flagged
+(changed by more than the factor and statistically significant) and the worst ratio
+(max of after/before and before/after over every benchmark measured twice).
+Targets (issue #5): no NumPy benchmark flagged; Spark within a factor of 1.25.
+
+Usage: python tools/repeatability.py --machine NAME [--bench REGEX]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRATCH = os.path.join(ROOT, ".asv", "repeatability")
+FACTOR = 1.10
+# One row of `asv compare`'s table: | mark | before | after | ratio | benchmark |
+ROW = re.compile(r"^\|\s*([+\-x!*]?)\s*\|[^|]*\|[^|]*\|\s*(~?[0-9.]+|n/a)\s*\|\s*(bench_[^|]*?)\s*\|$")
+
+
+def asv(*args):
+    command = [sys.executable, "-m", "asv", *args, "--config", scratch_config()]
+    return subprocess.run(command, cwd=ROOT, capture_output=args[0] == "compare",
+                          text=True)
+
+
+def scratch_config():
+    path = os.path.join(SCRATCH, "asv.conf.json")
+    if not os.path.exists(path):
+        with open(os.path.join(ROOT, "asv.conf.json")) as f:
+            config = json.load(f)
+        for key in ("repo", "benchmark_dir", "env_dir"):
+            config[key] = os.path.join(ROOT, config[key])
+        config["results_dir"] = os.path.join(SCRATCH, "results")
+        config["html_dir"] = os.path.join(SCRATCH, "html")
+        with open(path, "w") as f:
+            json.dump(config, f, indent=4)
+    return path
+
+
+def git(*args):
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def summarize(table):
+    """{family: (flagged, worst_ratio, worst_name, measured)} from asv compare's output."""
+    summary = {}
+    for line in table.splitlines():
+        match = ROW.match(line)
+        if not match or match.group(2) == "n/a":
+            continue
+        mark, ratio, name = match.group(1), float(match.group(2).lstrip("~")), match.group(3)
+        family = "Spark" if name.startswith("bench_spark") else "NumPy"
+        flagged, worst, worst_name, measured = summary.get(family, (0, 1.0, "", 0))
+        spread = max(ratio, 1 / ratio) if ratio > 0 else float("inf")
+        if spread > worst:
+            worst, worst_name = spread, name
+        summary[family] = (flagged + (mark in ("+", "-")), worst, worst_name, measured + 1)
+    return summary
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--machine", required=True)
+    parser.add_argument("--bench", help="asv --bench regex (default: the whole suite)")
+    args = parser.parse_args()
+
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    os.makedirs(SCRATCH)
+    labels = [git("rev-parse", "HEAD~1"), git("rev-parse", "HEAD")]
+    for run, label in enumerate(labels, 1):
+        print(f"repeatability: run {run}/2 (filed as {label[:8]})", flush=True)
+        command = ["run", "--environment", f"existing:{sys.executable}",
+                   "--set-commit-hash", label, "--machine", args.machine, "--show-stderr"]
+        if args.bench:
+            command += ["--bench", args.bench]
+        code = asv(*command).returncode
+        if code not in (0, 2):  # 2: some benchmark failed, which compare will show
+            sys.exit(f"repeatability: asv run {run} exited {code}")
+
+    compare = asv("compare", labels[0], labels[1], "--factor", str(FACTOR),
+                  "--machine", args.machine, "--sort", "ratio")
+    print(compare.stdout, compare.stderr, sep="")
+    if compare.returncode not in (0, 1):
+        sys.exit(f"repeatability: asv compare exited {compare.returncode}")
+    summary = summarize(compare.stdout)
+    if not summary:
+        sys.exit("repeatability: asv compare printed no comparable benchmark")
+    for family, (flagged, worst, worst_name, measured) in sorted(summary.items()):
+        print(f"repeatability {family}: {flagged} of {measured} benchmarks flagged at "
+              f"factor {FACTOR}; worst ratio {worst:.3f} ({worst_name})")
+
+
+if __name__ == "__main__":
+    main()

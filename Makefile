@@ -11,6 +11,8 @@ MACHINE ?= reference-2core
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
+# Extra `asv run` arguments for `make bench`, e.g. ASV_ARGS="--cpu-affinity 1 -b TimeToList".
+ASV_ARGS ?=
 
 .PHONY: setup bench sweep report repeat test preview clean
 
@@ -27,7 +29,7 @@ setup: $(BIN)/.installed
 # then publish the dashboard into html/.
 bench: setup
 	$(BIN)/asv run --environment existing:$(BIN)/python --set-commit-hash $$(git rev-parse HEAD) \
-		--machine $(MACHINE) --show-stderr
+		--machine $(MACHINE) --show-stderr $(ASV_ARGS)
 	$(BIN)/asv publish
 	$(BIN)/python tools/offline_dashboard.py html
 	@echo "Dashboard published to html/. View it: $(VENV)/bin/asv preview  (serves http://127.0.0.1:8080)"

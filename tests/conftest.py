@@ -14,33 +14,31 @@ os.environ.setdefault("BOUNDARY_BENCH_SIZE_CAP", TEST_SIZE_CAP)
 
 
 # asv itself, on a temporary copy of the project's configuration (used by the
-# end-to-end and dashboard tests): results, html and environments go to a temp folder.
-import json  # noqa: E402
+# end-to-end, dashboard and resilience tests): results, html and environments go to a
+# temp folder. tools/scratch_asv.py says why asv runs as `python -m asv` from ROOT.
 import subprocess  # noqa: E402
 
-# `python -m asv` from the repository root: asv changes into the config's folder before
-# importing the checkpoint plugin (".tools.asv_checkpoint"), and `-m` keeps the root on
-# sys.path, so temporary configs elsewhere still find it.
-ASV = [sys.executable, "-m", "asv"]
+sys.path.insert(0, str(ROOT / "tools"))
+from scratch_asv import asv_command, write_config  # noqa: E402
+
 TEST_MACHINE = "boundary-bench-test"
 
 
-def temp_asv_config(tmp, benchmark_dir=ROOT / "benchmarks"):
+def temp_asv_config(tmp, benchmark_dir=ROOT / "benchmarks", **overrides):
     """Write the project's asv.conf.json into `tmp` with results_dir, html_dir and env_dir
-    inside it (absolute repo and benchmark paths), register TEST_MACHINE; return the path."""
-    conf = json.loads((ROOT / "asv.conf.json").read_text())
-    conf.update(repo=str(ROOT), benchmark_dir=str(benchmark_dir), results_dir=str(tmp / "results"),
-                html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
-    path = tmp / "asv.conf.json"
-    path.write_text(json.dumps(conf))
-    subprocess.run([*ASV, "machine", "--yes", "--machine", TEST_MACHINE], check=True, capture_output=True)
-    return path
+    inside it, register TEST_MACHINE; return the path."""
+    path = write_config(str(tmp / "asv.conf.json"), benchmark_dir=str(benchmark_dir),
+                        results_dir=str(tmp / "results"), html_dir=str(tmp / "html"),
+                        env_dir=str(tmp / "env"), **overrides)
+    subprocess.run(asv_command(path, "machine", "--yes", "--machine", TEST_MACHINE), cwd=ROOT,
+                   check=True, capture_output=True)
+    return Path(path)
 
 
 def asv(config, *args, env=None):
-    """Run `asv ARGS --config CONFIG` (see ASV); returns the CompletedProcess."""
-    return subprocess.run([*ASV, *map(str, args), "--config", str(config)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900, env=env)
+    """Run `asv ARGS --config CONFIG`; returns the CompletedProcess."""
+    return subprocess.run(asv_command(config, *args), cwd=ROOT, capture_output=True, text=True,
+                          timeout=900, env=env)
 
 
 def asv_quick_run(config, bench_regex, env=None):

@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from conftest import ASV, ROOT, TEST_MACHINE, asv, temp_asv_config
+from conftest import ROOT, TEST_MACHINE, asv, temp_asv_config
 
-sys.path.insert(0, str(ROOT / "tools"))
-import asv_checkpoint  # noqa: E402
+import asv_checkpoint  # noqa: E402  (tools/ is on sys.path: conftest)
+from scratch_asv import asv_command  # noqa: E402
 
 SUITE = textwrap.dedent('''
     import os, time
@@ -53,8 +53,8 @@ def project(tmp_path):
 
 
 def run_args(config, head, *extra):
-    return [*ASV, "run", "-E", f"existing:{sys.executable}", "--set-commit-hash", head,
-            "--machine", TEST_MACHINE, "--config", str(config), *extra]
+    return asv_command(config, "run", "-E", f"existing:{sys.executable}", "--set-commit-hash",
+                       head, "--machine", TEST_MACHINE, *extra)
 
 
 def results_file(tmp, commit):

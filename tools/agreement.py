@@ -19,7 +19,8 @@ import subprocess
 import sys
 import timeit
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from scratch_asv import ROOT, run_asv, write_config
+
 SCRATCH = os.path.join(ROOT, ".asv", "agreement")
 TOLERANCE = 0.15
 
@@ -48,26 +49,18 @@ def case_id(name, params):
 def asv_figures(machine):
     """{case_id: seconds per call} as asv records them, from one `asv run`."""
     shutil.rmtree(SCRATCH, ignore_errors=True)
-    os.makedirs(SCRATCH)
-    with open(os.path.join(ROOT, "asv.conf.json")) as f:
-        config = json.load(f)
-    for key in ("repo", "benchmark_dir", "env_dir"):
-        config[key] = os.path.join(ROOT, config[key])
-    config.update(results_dir=os.path.join(SCRATCH, "results"),
-                  html_dir=os.path.join(SCRATCH, "html"))
-    config_path = os.path.join(SCRATCH, "asv.conf.json")
-    with open(config_path, "w") as f:
-        json.dump(config, f)
+    config = write_config(os.path.join(SCRATCH, "asv.conf.json"),
+                          results_dir=os.path.join(SCRATCH, "results"),
+                          html_dir=os.path.join(SCRATCH, "html"))
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout.strip()
-    command = [sys.executable, "-m", "asv", "run", "--config", config_path,
-               "--environment", f"existing:{sys.executable}", "--set-commit-hash", head,
-               "--machine", machine, "--show-stderr"]
+    command = ["run", "--environment", f"existing:{sys.executable}",
+               "--set-commit-hash", head, "--machine", machine, "--show-stderr"]
     for name, params in CASES:
         # asv selects one parameter combination by its full name, as a regex
         command += ["--bench", "^" + case_id(name, params).replace("(", r"\(")
                     .replace(")", r"\)") + "$"]
-    subprocess.run(command, cwd=ROOT, check=True)
+    run_asv(config, *command, check=True)
 
     [path] = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(SCRATCH, "results"))
               for f in fs if f.endswith(".json") and f not in ("machine.json",

@@ -14,38 +14,25 @@ Usage: python tools/repeatability.py --machine NAME [--bench REGEX]
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from scratch_asv import ROOT, run_asv, write_config
+
 SCRATCH = os.path.join(ROOT, ".asv", "repeatability")
 FACTOR = 1.10
 # One row of `asv compare`'s table: | mark | before | after | ratio | benchmark |
 ROW = re.compile(r"^\|\s*([+\-x!*]?)\s*\|[^|]*\|[^|]*\|\s*(~?[0-9.]+|n/a)\s*\|\s*(bench_[^|]*?)\s*\|$")
 
 
+CONFIG = os.path.join(SCRATCH, "asv.conf.json")
+
+
 def asv(*args):
-    command = [sys.executable, "-m", "asv", *args, "--config", scratch_config()]
-    return subprocess.run(command, cwd=ROOT, capture_output=args[0] == "compare",
-                          text=True)
-
-
-def scratch_config():
-    path = os.path.join(SCRATCH, "asv.conf.json")
-    if not os.path.exists(path):
-        with open(os.path.join(ROOT, "asv.conf.json")) as f:
-            config = json.load(f)
-        for key in ("repo", "benchmark_dir", "env_dir"):
-            config[key] = os.path.join(ROOT, config[key])
-        config["results_dir"] = os.path.join(SCRATCH, "results")
-        config["html_dir"] = os.path.join(SCRATCH, "html")
-        with open(path, "w") as f:
-            json.dump(config, f, indent=4)
-    return path
+    return run_asv(CONFIG, *args, capture_output=args[0] == "compare", text=True)
 
 
 def git(*args):
@@ -77,7 +64,8 @@ def main():
     args = parser.parse_args()
 
     shutil.rmtree(SCRATCH, ignore_errors=True)
-    os.makedirs(SCRATCH)
+    write_config(CONFIG, results_dir=os.path.join(SCRATCH, "results"),
+                 html_dir=os.path.join(SCRATCH, "html"))
     labels = [git("rev-parse", "HEAD~1"), git("rev-parse", "HEAD")]
     for run, label in enumerate(labels, 1):
         print(f"repeatability: run {run}/2 (filed as {label[:8]})", flush=True)

@@ -29,7 +29,8 @@ from asv import environment
 from asv.config import Config
 from asv.results import Results, get_filename
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from scratch_asv import ROOT, run_asv, write_config
+
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 SWEEP_DIR = os.path.join(ROOT, ".asv", "sweep")
 
@@ -60,17 +61,9 @@ def part_of(requirements, reference):
 def single_env_config(raw_config, requirements, index):
     """A copy of asv.conf.json whose matrix is exactly one environment (asv can't select
     a matrix entry from the command line); same env name, env_dir and results_dir."""
-    config = dict(raw_config)
-    config["matrix"] = dict(raw_config["matrix"], req={k: [v] for k, v in requirements.items()})
-    config.pop("exclude", None)
-    config.pop("include", None)
-    for key in ("repo", "benchmark_dir", "env_dir", "results_dir", "html_dir"):
-        config[key] = os.path.join(ROOT, raw_config[key])
-    os.makedirs(SWEEP_DIR, exist_ok=True)
-    path = os.path.join(SWEEP_DIR, f"env-{index}.json")
-    with open(path, "w") as f:
-        json.dump(config, f, indent=4)
-    return path
+    matrix = dict(raw_config["matrix"], req={k: [v] for k, v in requirements.items()})
+    return write_config(os.path.join(SWEEP_DIR, f"env-{index}.json"), matrix=matrix,
+                        exclude=[], include=[])
 
 
 def selected_benchmarks(conf, pattern):
@@ -129,12 +122,11 @@ def main():
             continue
         print(f"{label}: running", flush=True)
         t0 = time.monotonic()
-        command = [sys.executable, "-m", "asv", "run", f"{commit}^!",
-                   "--config", single_env_config(raw_config, env.requirements, i),
-                   "--machine", args.machine, "--skip-existing", "--show-stderr"]
+        command = ["run", f"{commit}^!", "--machine", args.machine, "--skip-existing",
+                   "--show-stderr"]
         if PARTS[part]:
             command += ["--bench", PARTS[part]]
-        code = subprocess.run(command, cwd=ROOT).returncode
+        code = run_asv(single_env_config(raw_config, env.requirements, i), *command).returncode
         minutes = (time.monotonic() - t0) / 60
         # asv exits 2 when a benchmark failed: recorded, the sweep goes on.
         status = "finished" if code == 0 else f"asv exited {code}"

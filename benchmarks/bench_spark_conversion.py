@@ -183,6 +183,9 @@ def _to_numpy_all(pdf, columns, copy=False):
 # ---------------------------------------------------------------------- benchmarks
 
 
+# Cost: the slowest benchmark (~220 s per run: 18 cases x ~12 s, ~8 s of each a JVM
+# start). Kept whole: the headline crossing, and rows x Arrow mode x scenario is the
+# comparison the dashboard exists for (the Arrow default flips between releases).
 class TimeSparkToPandas(_Spark):
     """`DataFrame.toPandas()` of a cached table: Arrow batches vs pickled rows."""
 
@@ -203,6 +206,8 @@ class TimeSparkToPandas(_Spark):
         self.df.toPandas()
 
 
+# Cost: ~37 s per run (3 cases x ~12 s, mostly JVM starts): the seed's pipeline, kept
+# at all three sizes because it is the figure the old demo got wrong.
 class TimeSparkToNumpy(_Spark):
     """The seed pipeline: Spark -> pandas (Arrow on) -> 7 NumPy arrays."""
 
@@ -241,6 +246,7 @@ class TimePandasToNumpy(_Spark):
         _to_numpy_all(self.pdf, SEED_COLUMNS, copy)
 
 
+# Cost: ~33 s per run (3 cases x ~11 s, mostly JVM starts); skipped before PySpark 4.0.
 class TimeSparkToArrow(_Spark):
     """`DataFrame.toArrow()` (pyspark>=4.0): the Arrow batches Spark produces, handed
     to Python as one `pyarrow.Table` with no pandas step."""
@@ -279,6 +285,8 @@ class TimeArrowToNumpy(_Spark):
                 chunk.to_numpy(zero_copy_only=True)
 
 
+# Cost: ~26 s per method per run (2 cases x ~13 s, mostly JVM starts); swept to 10**5
+# rows only (collect of 10**6 rows is 4-7 s per call).
 class TimeCollect(_Spark):
     """`collect()`: one `Row` object per row (pickled from the JVM), and Python-side
     access to all 7 fields of every collected Row by name (`Row.__getattr__`, driven
@@ -305,6 +313,8 @@ class TimeCollect(_Spark):
         deque(map(self.fields, self.rows), maxlen=0)
 
 
+# Cost: ~105 s per run (9 cases x ~12 s, mostly JVM starts; the two row-based 10**6
+# cases are skipped, 24 s per call). The reverse crossing, at all three sizes.
 class TimeCreateDataFrame(_Spark):
     """Back into Spark: `createDataFrame` from the seed table as pandas (Arrow on/off)
     or as a (rows, 7) float64 NumPy array (Arrow on), executed to the `noop` sink so
@@ -329,6 +339,8 @@ class TimeCreateDataFrame(_Spark):
         ss.write_noop(self.spark.createDataFrame(self.data))
 
 
+# Cost: ~65 s per method per run (4 cases x ~16 s: a JVM start plus an in-process
+# Connect server). Two sizes only, the smallest and largest, for this reason.
 class TimeSparkConnect(_Spark):
     """Classic (py4j, in-process JVM) vs Spark Connect (gRPC; by default a Connect
     server in this process's JVM, see spark_session) for `toPandas()` and
@@ -356,6 +368,8 @@ class TimeSparkConnect(_Spark):
         ss.write_noop(self.spark.createDataFrame(self.pdf))
 
 
+# Cost: ~30 s per method per run (2 cases x ~14 s, a JVM start each): one size, 10**6
+# rows, where the Arrow/no-Arrow memory difference is large enough to read.
 class PeakmemSparkToPandas:
     """Peak memory of the Python driver process for `toPandas()`, Arrow on vs off.
 
@@ -383,6 +397,7 @@ class PeakmemSparkToPandas:
         pass
 
 
+# Cost: ~28 s per run: 3 samples, each a cold JVM start (what it measures).
 class TimeSparkSession:
     """JVM start-up: a fresh interpreter (pyspark already imported, outside the timed
     region) creates the suite's session on BOUNDARY_BENCH_SPARK_MASTER, runs a one-row

@@ -14,7 +14,7 @@ export MKL_NUM_THREADS := 1
 # Extra `asv run` arguments for `make bench`, e.g. ASV_ARGS="--cpu-affinity 1 -b TimeToList".
 ASV_ARGS ?=
 
-.PHONY: setup bench sweep report repeat test preview clean
+.PHONY: setup bench sweep report repeat agreement smoke test preview clean
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "boundary-bench needs Python 3.11; set PYTHON=/path/to/python3.11"'
@@ -49,6 +49,15 @@ report: setup
 # to run part of it).
 repeat: setup
 	$(BIN)/python tools/repeatability.py --machine $(MACHINE) $(if $(BENCH),--bench '$(BENCH)')
+
+# asv's figures for 10 representative cases vs timeit on the same benchmark objects.
+agreement: setup
+	$(BIN)/python tools/agreement.py --machine $(MACHINE)
+
+# Every benchmark once per parameter combination, in one process, at 2000 elements:
+# does the suite still run? (nothing recorded)
+smoke: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_benchmarks_run.py
 
 test: setup
 	$(BIN)/python -m pytest tests

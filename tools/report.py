@@ -303,7 +303,8 @@ def build(results_dir, machine, config_path):
              "![cost per element by release](cost-per-element.png)", ""]
     lines += section("NumPy crossings by NumPy release", "NumPy", numpy_versions, numpy_of,
                      NUMPY_ROWS, NUMPY_RATIOS, "element",
-                     f"pandas/pyarrow/PySpark fixed at the reference pins (PySpark {ref_spark})")
+                     f"pandas/pyarrow/PySpark fixed at the reference pins (PySpark {ref_spark}); "
+                     f"the four scalar rows are per operation")
     lines += section("Spark crossings by PySpark release", "PySpark", spark_versions,
                      spark_of, SPARK_ROWS, SPARK_RATIOS, "row",
                      f"NumPy/pandas/pyarrow fixed at the reference pins (NumPy {ref_numpy})")

@@ -27,9 +27,9 @@ TEST_MACHINE = "boundary-bench-test"
 def temp_asv_config(tmp, benchmark_dir=ROOT / "benchmarks", **overrides):
     """Write the project's asv.conf.json into `tmp` with results_dir, html_dir and env_dir
     inside it, register TEST_MACHINE; return the path."""
-    path = write_config(str(tmp / "asv.conf.json"), benchmark_dir=str(benchmark_dir),
-                        results_dir=str(tmp / "results"), html_dir=str(tmp / "html"),
-                        env_dir=str(tmp / "env"), **overrides)
+    settings = dict(benchmark_dir=str(benchmark_dir), results_dir=str(tmp / "results"),
+                    html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
+    path = write_config(str(tmp / "asv.conf.json"), **{**settings, **overrides})
     subprocess.run(asv_command(path, "machine", "--yes", "--machine", TEST_MACHINE), cwd=ROOT,
                    check=True, capture_output=True)
     return Path(path)

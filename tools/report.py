@@ -271,7 +271,8 @@ def chart(path, sections):
         ax.set_ylabel(f"ns per {per} (log scale)")
         ax.set_title(f"Cost per {per} by {library} release")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.lines:  # no results at all for this library: no legend to draw
+            ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90, metadata={"Software": None})
     plt.close(fig)

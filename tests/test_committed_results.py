@@ -3,6 +3,7 @@ environment ran its part of the suite on the reference machine, nothing failed e
 the documented skips, the installed versions are the pinned ones, and the committed
 boundary report is the one tools/report.py makes from these results."""
 
+import ast
 import itertools
 import json
 import math
@@ -43,7 +44,7 @@ def cases(result, name):
     names = report._param_names(name)
     combos = itertools.product(*result.get_result_params(name))
     values = result.get_result_value(name, result.get_result_params(name))
-    return [(dict(zip(names, (eval(p) for p in combo))), value)  # reprs of str/int
+    return [(dict(zip(names, map(ast.literal_eval, combo))), value)  # reprs of str/int
             for combo, value in zip(combos, values)]
 
 

@@ -15,12 +15,14 @@ Usage: python tools/agreement.py --machine NAME
 import argparse
 import importlib
 import itertools
-import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import timeit
+
+from asv.results import iter_results_for_machine
 
 from scratch_asv import ROOT, run_asv, write_config
 
@@ -60,24 +62,19 @@ def asv_figures(machine):
                "--set-commit-hash", head, "--machine", machine, "--show-stderr"]
     for name, params in CASES:
         # asv selects one parameter combination by its full name, as a regex
-        command += ["--bench", "^" + case_id(name, params).replace("(", r"\(")
-                    .replace(")", r"\)") + "$"]
+        command += ["--bench", "^" + re.escape(case_id(name, params)) + "$"]
     run_asv(config, *command, check=True)
 
-    [path] = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(SCRATCH, "results"))
-              for f in fs if f.endswith(".json") and f not in ("machine.json",
-                                                                  "benchmarks.json")]
-    with open(path) as f:
-        data = json.load(f)
-    columns = data["result_columns"]
+    [result] = iter_results_for_machine(os.path.join(SCRATCH, "results"), machine)
     figures = {}
-    for name, row in data["results"].items():
-        row = dict(zip(columns, row))
-        for i, combo in enumerate(itertools.product(*row["params"])):
-            samples = row["samples"][i]
+    for name in result.get_all_result_keys():
+        params = result.get_result_params(name)
+        for combo, median, samples, stats in zip(
+                itertools.product(*params), result.get_result_value(name, params),
+                result.get_result_samples(name, params), result.get_result_stats(name, params)):
             figures[f"{name}({', '.join(combo)})"] = (
-                row["result"][i], min(samples) if samples else None,
-                int(row["stats_number"][i]) if samples else None)
+                median, min(samples) if samples else None,
+                int(stats["number"]) if samples else None)
     return figures
 
 

@@ -14,7 +14,7 @@ export MKL_NUM_THREADS := 1
 # Extra `asv run` arguments for `make bench`, e.g. ASV_ARGS="--cpu-affinity 1 -b TimeToList".
 ASV_ARGS ?=
 
-.PHONY: setup bench sweep report repeat agreement smoke test preview clean
+.PHONY: setup publish bench sweep report repeat agreement smoke test preview clean
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "boundary-bench needs Python 3.11; set PYTHON=/path/to/python3.11"'
@@ -30,6 +30,10 @@ setup: $(BIN)/.installed
 bench: setup
 	$(BIN)/asv run --environment existing:$(BIN)/python --set-commit-hash $$(git rev-parse HEAD) \
 		--machine $(MACHINE) --show-stderr $(ASV_ARGS)
+	$(MAKE) publish
+
+# The dashboard from results/: asv publish, then the step that makes it self-contained.
+publish: setup
 	$(BIN)/asv publish
 	$(BIN)/python tools/offline_dashboard.py html
 	@echo "Dashboard published to html/. View it: $(VENV)/bin/asv preview  (serves http://127.0.0.1:8080)"
@@ -38,8 +42,7 @@ bench: setup
 # again after an interruption), then the dashboard and the boundary report from results/.
 sweep: setup
 	$(BIN)/python tools/sweep.py --machine $(MACHINE); status=$$?; \
-	$(BIN)/asv publish && $(BIN)/python tools/offline_dashboard.py html && \
-	$(BIN)/python tools/report.py --machine $(MACHINE) && exit $$status
+	$(MAKE) publish report && exit $$status
 
 # The boundary report (report/REPORT.md, its chart, README's headline table) from results/.
 report: setup

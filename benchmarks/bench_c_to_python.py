@@ -36,7 +36,7 @@ def _consume(iterator):
     deque(iterator, maxlen=0)
 
 
-class TimeScalarExtraction:
+class TimeScalarExtraction(common.Benchmark):
     """One element out of an array into Python, per call (batched: us = ns/op)."""
 
     params = (common.SIZES, common.DTYPES)
@@ -71,7 +71,7 @@ def scalar_operands(scalar):
     return values if scalar == "numpy" else tuple(map(float, values))
 
 
-class TimeScalarArithmetic:
+class TimeScalarArithmetic(common.Benchmark):
     """Python arithmetic on extracted NumPy scalars vs on Python floats, and a ufunc
     on a single scalar (batched: us = ns/op).
 
@@ -99,7 +99,7 @@ class TimeScalarArithmetic:
         _consume(map(math.sqrt, map(abs, self.x)))
 
 
-class TimeToList:
+class TimeToList(common.Benchmark):
     """Whole arrays into Python lists: `tolist()` (Python floats/ints) vs `list(a)`
     (NumPy scalars) vs a `for x in a` loop (NumPy scalars, one at a time)."""
 
@@ -153,7 +153,7 @@ class PeakmemToList:
             pass
 
 
-class TimeRepr:
+class TimeRepr(common.Benchmark):
     """`str`/`repr` of whole arrays (summarised as printed by default, and in full)
     and of single scalars (batched: us = ns/op).
 
@@ -182,7 +182,7 @@ class TimeRepr:
         _consume(map(str, self.scalars))
 
 
-class TimeReprFull:
+class TimeReprFull(common.Benchmark):
     """`repr` of a whole array printed in full (no summarising), linear in n.
 
     Bounded: NumPy formats every float twice (once to find the common width, once to
@@ -204,7 +204,7 @@ class TimeReprFull:
         np.array2string(self.a, threshold=sys.maxsize, separator=", ")
 
 
-class TimePickle:
+class TimePickle(common.Benchmark):
     """Pickling arrays: `dumps` and `loads`, protocol 4 vs 5 vs 5 with out-of-band
     buffers (the data is handed over as a buffer instead of copied into the payload)."""
 

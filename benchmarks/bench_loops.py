@@ -67,7 +67,7 @@ def practices(a, method):
     return int(selected.size), int(selected.sum()), int(selected.max())
 
 
-class TimeLoopSum:
+class TimeLoopSum(common.Benchmark):
     """Summing an array: a Python loop over `a[i]`, a `for x in a` loop, `a.sum()`."""
 
     params = (common.SIZES, common.DTYPES, SUM_METHODS)
@@ -81,7 +81,7 @@ class TimeLoopSum:
         total(self.a, method)
 
 
-class TimeGather:
+class TimeGather(common.Benchmark):
     """Gathering a seeded random half of the elements: Python loop vs fancy
     indexing vs `np.take`."""
 
@@ -97,7 +97,7 @@ class TimeGather:
         gather(self.a, self.idx, method)
 
 
-class TimePractices:
+class TimePractices(common.Benchmark):
     """The same filter/count/sum/max pipeline written element by element in Python and
     with NumPy masks (int64, so both ways give identical integers)."""
 

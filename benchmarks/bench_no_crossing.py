@@ -19,7 +19,7 @@ import numpy as np
 from . import common
 
 
-class TimeArithmetic:
+class TimeArithmetic(common.Benchmark):
     """Element-wise arithmetic, math and comparison ufuncs."""
 
     params = (common.SIZES, common.DTYPES)
@@ -47,7 +47,7 @@ class TimeArithmetic:
         self.a > self.b
 
 
-class TimeViews:
+class TimeViews(common.Benchmark):
     """Creating views (no data copied): slicing, reshape, transpose.
 
     A view costs ~100-300 ns whatever n is, so each timed call makes BATCH (1000) views
@@ -85,7 +85,7 @@ class TimeViews:
             s.T
 
 
-class TimeBooleanMask:
+class TimeBooleanMask(common.Benchmark):
     """Boolean-mask selection: computes the mask and copies the selected half."""
 
     params = (common.SIZES, common.DTYPES)
@@ -103,7 +103,7 @@ class TimeBooleanMask:
         self.a[self.a > 0]
 
 
-class TimeAggregations:
+class TimeAggregations(common.Benchmark):
     """Reductions to one number: sum, mean, std, median, percentile."""
 
     params = (common.SIZES, common.DTYPES)
@@ -129,7 +129,7 @@ class TimeAggregations:
         np.percentile(self.a, [5, 50, 95])
 
 
-class TimeAdvanced:
+class TimeAdvanced(common.Benchmark):
     """Heavier kernels: dot product, sort, exp, log, where."""
 
     params = (common.SIZES, common.DTYPES)

@@ -17,7 +17,7 @@ import numpy as np
 from . import common
 
 
-class TimeFromPython:
+class TimeFromPython(common.Benchmark):
     """A Python list into a new array: `np.array`, `np.asarray`, `np.fromiter`."""
 
     params = (common.SIZES, common.DTYPES)
@@ -40,7 +40,7 @@ class TimeFromPython:
         np.fromiter(self.values, dtype=dtype, count=len(self.values))
 
 
-class TimeElementAssignment:
+class TimeElementAssignment(common.Benchmark):
     """Python scalars written into an existing array: element by element vs one slice."""
 
     params = (common.SIZES, common.DTYPES, ["loop", "slice"])

@@ -1,11 +1,17 @@
 """The measurement-quality and sweep tools' own logic, on fixed inputs."""
 
 import json
+import os
+import subprocess
+import sys
 
+import pyperf
 import pytest
+import timeit
 from asv import environment
 from asv.config import Config
 
+from benchmarks import common
 from conftest import ROOT
 import repeatability  # noqa: E402  (tools/ is on sys.path: conftest)
 import sweep  # noqa: E402
@@ -24,9 +30,11 @@ COMPARE = """\
 
 def test_repeatability_summary_counts_flags_and_worst_ratio_per_family():
     summary = repeatability.summarize(COMPARE)
-    assert summary["NumPy"] == (1, 2.44, "bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64')", 2)
+    repr_case = "bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64')"
+    assert summary["NumPy"] == ([(repr_case, 2.44)], 2.44, repr_case, 2)  # ~1.85: not flagged
     flagged, worst, name, measured = summary["Spark"]
-    assert (flagged, measured, name) == (1, 2, "bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000)")
+    arrow_case = "bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000)"
+    assert (flagged, measured, name) == ([(arrow_case, 0.56)], 2, arrow_case)
     assert abs(worst - 1 / 0.56) < 1e-9  # a halving counts as much as a doubling
 
 
@@ -44,3 +52,20 @@ def test_sweep_plan_and_resume_detection():
         assert todo and all(pattern is None or name.startswith("bench_") for name in todo)
     with pytest.raises(SystemExit, match=r"differs from the reference pins in \['numpy', 'pyspark'\]"):
         sweep.part_of(dict(reference, numpy="1.26.4", pyspark="3.5.9"), reference)
+
+
+@pytest.mark.parametrize("number", [1, 10])
+def test_pyperf_case_reports_seconds_per_call(tmp_path, number):
+    """make agreement's independent side divides by asv's calls per sample: tolist of
+    the benchmark's array (10**4 floats, or the size cap) costs the same per call whether
+    a sample holds 1 or 10 calls, and about what it costs per call timed here."""
+    output = tmp_path / "case.json"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "pyperf_case.py"),
+                    "bench_c_to_python.TimeToList.time_tolist", "(10000, 'float64')", str(number),
+                    "--processes", "2", "--values", "3", "--warmups", "1", "--copy-env",
+                    "--quiet", "--output", str(output)],
+                   cwd=ROOT, check=True, capture_output=True, env=dict(os.environ))
+    figure = min(pyperf.Benchmark.load(str(output)).get_values())
+    a = common.array(10**4)
+    direct = min(timeit.repeat(a.tolist, number=100, repeat=5)) / 100
+    assert 0.5 < figure / direct < 2, (figure, direct)

@@ -1,13 +1,16 @@
 """`make agreement`: do asv's figures agree with an independent timer?
 
 For each benchmark case in CASES, asv runs it (in this environment, into a scratch
-results directory, .asv/agreement/, with --record-samples) and `timeit` times the same
-method on the same benchmark object, outside asv: setup once, then TIMEIT_REPEAT
-repeats of the same number of calls per sample that asv used. Both sides are the
-minimum per call over their samples (asv's recorded median is printed alongside); the
-ratio asv / timeit must be within 1 +- TOLERANCE. Same batch size matters: back-to-back
-calls of `tolist()` reuse the memory the previous result freed, so 10 calls per sample
-read half the time of one.
+results directory, .asv/agreement/, with --record-samples) and pyperf times the same
+method independently (tools/pyperf_case.py): its own fresh worker processes, warm-up
+values and clock reads, at the number of calls per sample asv used, with the
+benchmark's setup before every call as asv_runner does. Both sides are the minimum per
+call over their samples (asv's recorded median is printed alongside); the ratio
+asv / pyperf must be within 1 +- TOLERANCE.
+
+Fresh processes on both sides on purpose: in one long-lived process, `tolist()` of 10**6
+floats gets memory that earlier calls freed and takes half the time of the same call in
+a fresh process, which pays page faults for new memory (see README, "Agreement").
 
 Usage: python tools/agreement.py --machine NAME
 """
@@ -20,8 +23,8 @@ import re
 import shutil
 import subprocess
 import sys
-import timeit
 
+import pyperf
 from asv.results import iter_results_for_machine
 
 from scratch_asv import ROOT, run_asv, write_config
@@ -43,8 +46,12 @@ CASES = [
     ("bench_loops.TimeGather.time_gather", (M, "float64", "fancy")),
     ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", (M, "on", "seed")),
 ]
-TIMEIT_REPEAT = 30
-
+# pyperf options: its defaults (20 processes x (1 warm-up + 3 values), loops calibrated
+# to >= 0.1 s per value) for NumPy cases;
+# a Spark worker starts a JVM (~8 s), so 3 processes, and 5 warm-up values because the
+# JIT keeps compiling toPandas for several calls (see bench_spark_conversion._Spark).
+PYPERF_OPTIONS = ["--copy-env"]
+SPARK_PYPERF_OPTIONS = ["--processes", "3", "--warmups", "5", "--values", "5"]
 
 def case_id(name, params):
     return f"{name}({', '.join(map(repr, params))})"
@@ -78,18 +85,18 @@ def asv_figures(machine):
     return figures
 
 
-def timeit_figure(name, params, number):
-    """Minimum seconds per call of the benchmark method, timed by timeit in samples of
+def pyperf_figure(name, params, number):
+    """Minimum seconds per call of the benchmark method over pyperf's values, each of
     `number` calls (asv's)."""
-    module_name, class_name, method_name = name.split(".")
-    cls = getattr(importlib.import_module(f"benchmarks.{module_name}"), class_name)
-    bench = cls()
-    bench.setup(*params)
-    method = getattr(bench, method_name)
-    timer = timeit.Timer(lambda: method(*params))
-    timer.timeit(number)  # one warm-up sample, as asv's warm-up
-    return min(timer.repeat(repeat=TIMEIT_REPEAT, number=number)) / number
-
+    output = os.path.join(SCRATCH, f"pyperf-{case_id(name, params)}.json")
+    spark = name.startswith("bench_spark")
+    options = PYPERF_OPTIONS + (SPARK_PYPERF_OPTIONS if spark else [])
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pyperf_case.py"),
+                          name, repr(tuple(params)), str(number), "--output", output, *options],
+                         cwd=ROOT, capture_output=True, text=True)
+    if run.returncode:
+        sys.exit(f"agreement: pyperf failed on {case_id(name, params)}:\n{run.stdout}{run.stderr}")
+    return min(pyperf.Benchmark.load(output).get_values())
 
 def human(seconds):
     for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
@@ -104,7 +111,6 @@ def main():
     args = parser.parse_args()
 
     recorded = asv_figures(args.machine)
-    sys.path.insert(0, ROOT)
     rows, outside = [], 0
     for name, params in CASES:
         key = case_id(name, params)
@@ -113,14 +119,14 @@ def main():
             rows.append(f"| `{key}` | no asv result | | | | | no |")
             outside += 1
             continue
-        mine = timeit_figure(name, params, number)
+        mine = pyperf_figure(name, params, number)
         ratio = asv_min / mine
         ok = abs(ratio - 1) <= TOLERANCE
         outside += not ok
         rows.append(f"| `{key}` | {number} | {human(median)} | {human(asv_min)} | "
                     f"{human(mine)} | {ratio:.3f} | {'yes' if ok else 'NO'} |")
-    print("| benchmark (per call) | calls/sample | asv median | asv min | timeit min | "
-          f"asv/timeit (min) | within {TOLERANCE:.0%} |")
+    print("| benchmark (per call) | calls/sample | asv median | asv min | pyperf min | "
+          f"asv/pyperf (min) | within {TOLERANCE:.0%} |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     print(f"agreement: {len(CASES) - outside} of {len(CASES)} within {TOLERANCE:.0%}")

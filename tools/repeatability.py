@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 from scratch_asv import ROOT, run_asv, write_config
 
@@ -41,7 +42,8 @@ def git(*args):
 
 
 def summarize(table):
-    """{family: (flagged, worst_ratio, worst_name, measured)} from asv compare's output."""
+    """{family: (flagged, worst_ratio, worst_name, measured)} from asv compare's output;
+    `flagged` lists (name, ratio) of the rows asv marked as changed."""
     summary = {}
     for line in table.splitlines():
         match = ROW.match(line)
@@ -49,13 +51,14 @@ def summarize(table):
             continue
         mark, ratio, name = match.group(1), float(match.group(2).lstrip("~")), match.group(3)
         family = "Spark" if name.startswith("bench_spark") else "NumPy"
-        flagged, worst, worst_name, measured = summary.get(family, (0, 1.0, "", 0))
+        flagged, worst, worst_name, measured = summary.get(family, ([], 1.0, "", 0))
         spread = max(ratio, 1 / ratio) if ratio > 0 else float("inf")
         if spread > worst:
             worst, worst_name = spread, name
-        summary[family] = (flagged + (mark in ("+", "-")), worst, worst_name, measured + 1)
+        if mark in ("+", "-"):
+            flagged = flagged + [(name, ratio)]
+        summary[family] = (flagged, worst, worst_name, measured + 1)
     return summary
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -73,9 +76,12 @@ def main():
                    "--set-commit-hash", label, "--machine", args.machine, "--show-stderr"]
         if args.bench:
             command += ["--bench", args.bench]
+        start = time.monotonic()
         code = asv(*command).returncode
         if code not in (0, 2):  # 2: some benchmark failed, which compare will show
             sys.exit(f"repeatability: asv run {run} exited {code}")
+        minutes, seconds = divmod(round(time.monotonic() - start), 60)
+        print(f"repeatability: run {run}/2 took {minutes} min {seconds} s", flush=True)
 
     compare = asv("compare", labels[0], labels[1], "--factor", str(FACTOR),
                   "--machine", args.machine, "--sort", "ratio")
@@ -86,8 +92,10 @@ def main():
     if not summary:
         sys.exit("repeatability: asv compare printed no comparable benchmark")
     for family, (flagged, worst, worst_name, measured) in sorted(summary.items()):
-        print(f"repeatability {family}: {flagged} of {measured} benchmarks flagged at "
+        print(f"repeatability {family}: {len(flagged)} of {measured} benchmarks flagged at "
               f"factor {FACTOR}; worst ratio {worst:.3f} ({worst_name})")
+        for name, ratio in flagged:
+            print(f"  flagged: {ratio:.2f}  {name}")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ report: setup
 repeat: setup
 	$(BIN)/python tools/repeatability.py --machine $(MACHINE) $(if $(BENCH),--bench '$(BENCH)')
 
-# asv's figures for 10 representative cases vs timeit on the same benchmark objects.
+# asv's figures for 10 representative cases vs pyperf's (fresh processes) for the same calls.
 agreement: setup
 	$(BIN)/python tools/agreement.py --machine $(MACHINE)
 

@@ -193,6 +193,9 @@ class TimeReprFull(common.Benchmark):
     param_names = ["n", "dtype"]
     repeat = (1, 3, 10.0)
     warmup_time = 0
+    # asv's default of 2, not common.Benchmark's 3: one call (~1 s at 10**5) spans many
+    # of the machine's speed switches, so a third process buys nothing but ~12 s.
+    rounds = 2
     MAX_N = 10**5
 
     def setup(self, n, dtype):

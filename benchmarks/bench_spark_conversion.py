@@ -28,7 +28,7 @@ convert per value even with Arrow; `session` ("classic" py4j vs Spark Connect gR
 
 Bounded slow paths (skipped in setup with the reason; asv records a skip): the
 row-based (non-Arrow) paths that cost 20-30 s per call at 10**6 rows on 2 cores, where
-warm-up plus 3 samples would take ~2 minutes of a ~15-minute suite:
+warm-up plus 3 samples would take ~2 minutes of a ~21-minute suite:
 `toPandas()` without Arrow of the "mixed" table (28 s; strings and timestamps go
 through Python objects one by one) and `createDataFrame(pandas)` without Arrow (24 s)
 run up to ROW_PATH_LIMIT = 10**5 rows. Measured and kept: non-Arrow toPandas of the
@@ -187,8 +187,8 @@ def _to_numpy_all(pdf, columns, copy=False):
 # ---------------------------------------------------------------------- benchmarks
 
 
-# Cost: the slowest benchmark (~220 s per run: 18 cases x ~12 s, ~8 s of each a JVM
-# start). Kept whole: the headline crossing, and rows x Arrow mode x scenario is the
+# Cost: the slowest benchmark (~290 s per run: 18 cases x ~16 s, ~7 s of each a JVM
+# start, 2 s asv warm-up). Kept whole: the headline crossing, and rows x Arrow mode x scenario is the
 # comparison the dashboard exists for (the Arrow default flips between releases).
 class TimeSparkToPandas(_Spark):
     """`DataFrame.toPandas()` of a cached table: Arrow batches vs pickled rows."""
@@ -210,7 +210,7 @@ class TimeSparkToPandas(_Spark):
         self.df.toPandas()
 
 
-# Cost: ~37 s per run (3 cases x ~12 s, mostly JVM starts): the seed's pipeline, kept
+# Cost: ~45 s per run (3 cases x ~15 s, mostly JVM starts): the seed's pipeline, kept
 # at all three sizes because it is the figure the old demo got wrong.
 class TimeSparkToNumpy(_Spark):
     """The seed pipeline: Spark -> pandas (Arrow on) -> 7 NumPy arrays."""
@@ -250,7 +250,7 @@ class TimePandasToNumpy(_Spark):
         _to_numpy_all(self.pdf, SEED_COLUMNS, copy)
 
 
-# Cost: ~33 s per run (3 cases x ~11 s, mostly JVM starts); skipped before PySpark 4.0.
+# Cost: ~41 s per run (3 cases x ~14 s, mostly JVM starts); skipped before PySpark 4.0.
 class TimeSparkToArrow(_Spark):
     """`DataFrame.toArrow()` (pyspark>=4.0): the Arrow batches Spark produces, handed
     to Python as one `pyarrow.Table` with no pandas step."""
@@ -289,7 +289,7 @@ class TimeArrowToNumpy(_Spark):
                 chunk.to_numpy(zero_copy_only=True)
 
 
-# Cost: ~26 s per method per run (2 cases x ~13 s, mostly JVM starts); swept to 10**5
+# Cost: ~30 s per method per run (2 cases x ~15 s, mostly JVM starts); swept to 10**5
 # rows only (collect of 10**6 rows is 4-7 s per call).
 class TimeCollect(_Spark):
     """`collect()`: one `Row` object per row (pickled from the JVM), and Python-side
@@ -317,7 +317,7 @@ class TimeCollect(_Spark):
         deque(map(self.fields, self.rows), maxlen=0)
 
 
-# Cost: ~105 s per run (9 cases x ~12 s, mostly JVM starts; the two row-based 10**6
+# Cost: ~130 s per run (9 cases x ~14 s, mostly JVM starts; the two row-based 10**6
 # cases are skipped, 24 s per call). The reverse crossing, at all three sizes.
 class TimeCreateDataFrame(_Spark):
     """Back into Spark: `createDataFrame` from the seed table as pandas (Arrow on/off)
@@ -343,7 +343,7 @@ class TimeCreateDataFrame(_Spark):
         ss.write_noop(self.spark.createDataFrame(self.data))
 
 
-# Cost: ~65 s per method per run (4 cases x ~16 s: a JVM start plus an in-process
+# Cost: ~70 s per method per run (4 cases x ~18 s: a JVM start plus an in-process
 # Connect server). Two sizes only, the smallest and largest, for this reason.
 class TimeSparkConnect(_Spark):
     """Classic (py4j, in-process JVM) vs Spark Connect (gRPC; by default a Connect

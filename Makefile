@@ -49,9 +49,9 @@ report: setup
 	$(BIN)/python tools/report.py --machine $(MACHINE)
 
 # The suite twice back to back, compared with asv compare --factor 1.10 (BENCH=regex
-# to run part of it).
+# to run part of it; RECHECK=1 then re-runs every case outside its target on its own).
 repeat: setup
-	$(BIN)/python tools/repeatability.py --machine $(MACHINE) $(if $(BENCH),--bench '$(BENCH)')
+	$(BIN)/python tools/repeatability.py --machine $(MACHINE) $(if $(BENCH),--bench '$(BENCH)') $(if $(RECHECK),--recheck)
 
 # asv's figures for 10 representative cases vs pyperf's (fresh processes) for the same calls.
 agreement: setup

@@ -38,6 +38,14 @@ def test_repeatability_summary_counts_flags_and_worst_ratio_per_family():
     assert abs(worst - 1 / 0.56) < 1e-9  # a halving counts as much as a doubling
 
 
+def test_repeatability_misses_are_flagged_numpy_and_spark_beyond_its_band():
+    # NumPy ~1.85 (not significant) and Spark ~1.13 (inside 1.25) are not misses
+    assert repeatability.misses(COMPARE) == {
+        "bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64')": 2.44,
+        "bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000)": 0.56,
+    }
+
+
 def test_sweep_plan_and_resume_detection():
     conf = Config.load(str(ROOT / "asv.conf.json"))
     envs = list(environment.get_environments(conf, None))

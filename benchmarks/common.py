@@ -33,10 +33,11 @@ class Benchmark:
 
     rounds = 3 (asv's default is 2): asv runs every case in `rounds` fresh processes, one
     per pass over the suite, and records the median of all their samples. This shared
-    machine slows down for stretches of a minute or so (one `repr` timed 86, 65, 44, 44 us
-    in back-to-back processes); with 2 rounds a slow stretch holds half of a case's samples
-    and drags its median (20 of 379 cases flagged by `make repeat`), with 3 only a third.
-    Cost: the NumPy suite takes ~5 instead of ~3.4 minutes."""
+    machine runs at two speeds 1.7x apart and switches every 50-500 ms; a process takes
+    its samples within milliseconds, so it sees one speed (about 1 process in 5 runs
+    fast). With 2 rounds a case's median is clean only when both processes ran slow
+    (64% of cases), with 3 whenever at least 2 did (90%). Cost: the NumPy suite takes
+    ~4.8 instead of ~3.4 minutes. (README, "Measurement quality".)"""
 
     rounds = 3
 

@@ -4,10 +4,10 @@ import json
 import os
 import subprocess
 import sys
+import timeit
 
 import pyperf
 import pytest
-import timeit
 from asv import environment
 from asv.config import Config
 

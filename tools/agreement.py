@@ -16,7 +16,6 @@ Usage: python tools/agreement.py --machine NAME
 """
 
 import argparse
-import importlib
 import itertools
 import os
 import re
@@ -47,11 +46,13 @@ CASES = [
     ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", (M, "on", "seed")),
 ]
 # pyperf options: its defaults (20 processes x (1 warm-up + 3 values), loops calibrated
-# to >= 0.1 s per value) for NumPy cases;
-# a Spark worker starts a JVM (~8 s), so 3 processes, and 5 warm-up values because the
-# JIT keeps compiling toPandas for several calls (see bench_spark_conversion._Spark).
+# to >= 0.1 s per value) for NumPy cases, with this environment (thread counts, size
+# cap, Spark settings) passed on to its workers; a Spark worker starts a JVM (~8 s), so
+# 3 processes, and 5 warm-up values because the JIT keeps compiling toPandas for several
+# calls (see bench_spark_conversion._Spark).
 PYPERF_OPTIONS = ["--copy-env"]
 SPARK_PYPERF_OPTIONS = ["--processes", "3", "--warmups", "5", "--values", "5"]
+
 
 def case_id(name, params):
     return f"{name}({', '.join(map(repr, params))})"
@@ -97,6 +98,7 @@ def pyperf_figure(name, params, number):
     if run.returncode:
         sys.exit(f"agreement: pyperf failed on {case_id(name, params)}:\n{run.stdout}{run.stderr}")
     return min(pyperf.Benchmark.load(output).get_values())
+
 
 def human(seconds):
     for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):

@@ -81,6 +81,12 @@ def test_to_pandas_dtypes_match_the_source(spark):
             assert got[name].dtype == arr.dtype, (name, got[name].dtype, arr.dtype)
 
 
+def test_driver_heap_is_allocated_up_front(spark):
+    """-Xms = -Xmx: the heap doesn't grow during a benchmark (see spark_session)."""
+    runtime = spark.sparkContext._jvm.java.lang.Runtime.getRuntime()
+    assert runtime.totalMemory() == runtime.maxMemory()
+
+
 def test_default_arrow_mode_is_what_the_version_ships(spark):
     shipped = ss.pyspark_version() >= (4, 2)  # Spark 4.2 turned Arrow conversion on
     assert ss.arrow_default(spark) is shipped

@@ -225,6 +225,9 @@ def _quiet_python_warnings():
                             category=FutureWarning)
 
 
+DRIVER_MEMORY = "2g"
+
+
 def _base_conf(the_master):
     conf = {
         "spark.master": the_master,
@@ -233,12 +236,12 @@ def _base_conf(the_master):
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
-        "spark.driver.memory": "2g",
+        "spark.driver.memory": DRIVER_MEMORY,
         # The whole heap from the start: with the default initial heap (1/64 of RAM) the
         # JVM grows it while toPandas allocates, differently in every process; measured
         # toPandas(10**6) medians over 4 fresh processes each: 257-484 ms without, 259-320
         # ms with (README, "Agreement").
-        "spark.driver.extraJavaOptions": "-Xms2g",
+        "spark.driver.extraJavaOptions": f"-Xms{DRIVER_MEMORY}",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "2",
         "spark.log.level": "ERROR",

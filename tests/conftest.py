@@ -19,7 +19,7 @@ os.environ.setdefault("BOUNDARY_BENCH_SIZE_CAP", TEST_SIZE_CAP)
 import subprocess  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tools"))
-from scratch_asv import asv_command, write_config  # noqa: E402
+from scratch_asv import asv_command, commit, scratch_config  # noqa: E402
 
 TEST_MACHINE = "boundary-bench-test"
 
@@ -27,9 +27,8 @@ TEST_MACHINE = "boundary-bench-test"
 def temp_asv_config(tmp, benchmark_dir=ROOT / "benchmarks", **overrides):
     """Write the project's asv.conf.json into `tmp` with results_dir, html_dir and env_dir
     inside it, register TEST_MACHINE; return the path."""
-    settings = dict(benchmark_dir=str(benchmark_dir), results_dir=str(tmp / "results"),
-                    html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
-    path = write_config(str(tmp / "asv.conf.json"), **{**settings, **overrides})
+    path = scratch_config(str(tmp), **{"benchmark_dir": str(benchmark_dir),
+                                       "env_dir": str(tmp / "env"), **overrides})
     subprocess.run(asv_command(path, "machine", "--yes", "--machine", TEST_MACHINE), cwd=ROOT,
                    check=True, capture_output=True)
     return Path(path)
@@ -44,6 +43,5 @@ def asv(config, *args, env=None):
 def asv_quick_run(config, bench_regex, env=None):
     """`asv run --quick` of `bench_regex` in this interpreter's environment, recorded under
     the current commit for TEST_MACHINE."""
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
     return asv(config, "run", "--quick", "-E", f"existing:{sys.executable}", "--set-commit-hash",
-               head.stdout.strip(), "--machine", TEST_MACHINE, "--show-stderr", "-b", bench_regex, env=env)
+               commit(), "--machine", TEST_MACHINE, "--show-stderr", "-b", bench_regex, env=env)

@@ -50,8 +50,8 @@ def cases(result, name):
 
 def documented_skip(name, params, pyspark):
     """The skips README lists ('Documented skips'); anything else skipped is a defect."""
-    old = tuple(int(p) for p in pyspark.split(".")) < (4, 0)
-    arrow_on_by_default = tuple(int(p) for p in pyspark.split(".")) >= (4, 2)
+    version = tuple(map(int, pyspark.split(".")))
+    old, arrow_on_by_default = version < (4, 0), version >= (4, 2)
     rows = params.get("rows") == 10**6
     return any([
         name.endswith("TimeReprFull.time_repr_full") and params["n"] == 10**6,

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, TEST_MACHINE, asv, temp_asv_config
 
 import asv_checkpoint  # noqa: E402  (tools/ is on sys.path: conftest)
-from scratch_asv import asv_command  # noqa: E402
+from scratch_asv import asv_command, commit  # noqa: E402
 
 SUITE = textwrap.dedent('''
     import os, time
@@ -46,8 +46,7 @@ def project(tmp_path):
     (suite / "__init__.py").write_text("")
     (suite / "bench_suite.py").write_text(SUITE)
     config = temp_asv_config(tmp_path, benchmark_dir=suite)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                          text=True, check=True).stdout.strip()
+    head = commit()
     env = dict(os.environ, SLOW_PIDFILE=str(tmp_path / "slow.pid"))
     return config, head, env, tmp_path
 
@@ -121,8 +120,7 @@ def test_sigkilled_asv_leaves_earlier_files_untouched(project):
     """Another commit's results file, written by a complete run, is byte-identical
     after a later run of a different commit is killed outright."""
     config, head, env, tmp = project
-    parent = subprocess.run(["git", "rev-parse", "HEAD~1"], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout.strip()
+    parent = commit("HEAD~1")
     done = subprocess.run(run_args(config, parent, "-b", "time_[ab]_"), cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:]

@@ -26,7 +26,7 @@ import sys
 import pyperf
 from asv.results import iter_results_for_machine
 
-from scratch_asv import ROOT, run_asv, write_config
+from scratch_asv import ROOT, commit, run_asv, scratch_config
 
 SCRATCH = os.path.join(ROOT, ".asv", "agreement")
 TOLERANCE = 0.15
@@ -61,13 +61,9 @@ def case_id(name, params):
 def asv_figures(machine):
     """{case_id: seconds per call} as asv records them, from one `asv run`."""
     shutil.rmtree(SCRATCH, ignore_errors=True)
-    config = write_config(os.path.join(SCRATCH, "asv.conf.json"),
-                          results_dir=os.path.join(SCRATCH, "results"),
-                          html_dir=os.path.join(SCRATCH, "html"))
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout.strip()
+    config = scratch_config(SCRATCH)
     command = ["run", "--environment", f"existing:{sys.executable}", "--record-samples",
-               "--set-commit-hash", head, "--machine", machine, "--show-stderr"]
+               "--set-commit-hash", commit(), "--machine", machine, "--show-stderr"]
     for name, params in CASES:
         # asv selects one parameter combination by its full name, as a regex
         command += ["--bench", "^" + re.escape(case_id(name, params)) + "$"]

@@ -22,22 +22,16 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 
-from scratch_asv import ROOT, run_asv, write_config
+from scratch_asv import ROOT, commit, run_asv, scratch_config
 
 SCRATCH = os.path.join(ROOT, ".asv", "repeatability")
 FACTOR = 1.10
 SPARK_BAND = 1.25  # issue #5's target for Spark cases; NumPy cases: not flagged at all
 # One row of `asv compare`'s table: | mark | before | after | ratio | benchmark |
 ROW = re.compile(r"^\|\s*([+\-x!*]?)\s*\|[^|]*\|[^|]*\|\s*(~?[0-9.]+|n/a)\s*\|\s*(bench_[^|]*?)\s*\|$")
-
-
-def git(*args):
-    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 def rows(table):
@@ -82,10 +76,8 @@ def misses(table):
 def run_twice(scratch, machine, bench):
     """Two asv runs of `bench` into `scratch`, then their `asv compare` table."""
     shutil.rmtree(scratch, ignore_errors=True)
-    config = write_config(os.path.join(scratch, "asv.conf.json"),
-                          results_dir=os.path.join(scratch, "results"),
-                          html_dir=os.path.join(scratch, "html"))
-    labels = [git("rev-parse", "HEAD~1"), git("rev-parse", "HEAD")]
+    config = scratch_config(scratch)
+    labels = [commit("HEAD~1"), commit("HEAD")]
     for run, label in enumerate(labels, 1):
         print(f"repeatability: run {run}/2 (filed as {label[:8]})", flush=True)
         command = ["run", "--environment", f"existing:{sys.executable}",

@@ -24,6 +24,19 @@ def write_config(path, **overrides):
     return path
 
 
+def scratch_config(folder, **overrides):
+    """write_config into `folder`/asv.conf.json with results/ and html/ inside `folder`."""
+    return write_config(os.path.join(folder, "asv.conf.json"),
+                        **{"results_dir": os.path.join(folder, "results"),
+                           "html_dir": os.path.join(folder, "html"), **overrides})
+
+
+def commit(rev="HEAD"):
+    """The full hash of `rev` in this repository (what --set-commit-hash takes)."""
+    return subprocess.run(["git", "rev-parse", rev], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def asv_command(config, *args):
     """`python -m asv ARGS --config CONFIG`. Run it from ROOT: asv changes into the
     config's folder before importing the ".tools.asv_checkpoint" plugin, and `-m` keeps

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -29,7 +28,7 @@ from asv import environment
 from asv.config import Config
 from asv.results import Results, get_filename
 
-from scratch_asv import ROOT, run_asv, write_config
+from scratch_asv import ROOT, commit, run_asv, write_config
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 SWEEP_DIR = os.path.join(ROOT, ".asv", "sweep")
@@ -101,18 +100,17 @@ def main():
     conf = Config.load(CONFIG)
     envs = list(environment.get_environments(conf, None))
     reference = reference_pins(raw_config)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
+    head = commit()
     plan = [(env, part_of(env.requirements, reference)) for env in envs]
 
-    print(f"sweep: {len(plan)} environments, commit {commit[:8]}, machine {args.machine}",
+    print(f"sweep: {len(plan)} environments, commit {head[:8]}, machine {args.machine}",
           flush=True)
     started = time.monotonic()
     failed = []
     for i, (env, part) in enumerate(plan, 1):
         label = f"[{i}/{len(plan)}] numpy {env.requirements['numpy']}, " \
                 f"pyspark {env.requirements['pyspark']} ({part} suite)"
-        missing = missing_benchmarks(conf, env, args.machine, commit, PARTS[part])
+        missing = missing_benchmarks(conf, env, args.machine, head, PARTS[part])
         if missing is not None and not missing:
             print(f"{label}: done earlier, skipped", flush=True)
             continue
@@ -122,7 +120,7 @@ def main():
             continue
         print(f"{label}: running", flush=True)
         t0 = time.monotonic()
-        command = ["run", f"{commit}^!", "--machine", args.machine, "--skip-existing",
+        command = ["run", f"{head}^!", "--machine", args.machine, "--skip-existing",
                    "--show-stderr"]
         if PARTS[part]:
             command += ["--bench", PARTS[part]]

@@ -10,9 +10,9 @@ counted, so the timed region starts from data held in Spark's memory. The Python
 process never holds the source table, which keeps the peakmem benchmarks honest.
 
 Timed: only the crossing. Outside: the JVM start, data generation and caching, and a
-warm-up run of the timed operation on the first `setup` of each combination (class
-loading, JIT, Python worker start-up), then 2 s of asv warm-up calls (`_Spark`). asv_runner re-runs `setup` before every sample;
-after the first it is a dictionary look-up plus one conf call.
+warm-up of the timed operation on the first `setup` of each combination (class loading,
+JIT, Python worker start-up: `warm_up`, WARMUP_CALLS calls). asv_runner re-runs `setup`
+before every sample; after the first it is a dictionary look-up plus one conf call.
 
 JVM starts: asv runs every method x parameter combination in a fresh process, and
 each starts its own JVM (~8 s with the first job), which dominates the suite's time.
@@ -39,6 +39,7 @@ only to 10**5 (see TimeCollect).
 import functools
 import operator
 import os
+import time
 from collections import deque
 
 import numpy as np
@@ -61,15 +62,12 @@ class _Spark:
 
     Every process pays a JVM start and a first job (~8 s) and data set-up, so: one
     round, 3-8 samples within ~4 s, and a timeout that covers JVM start + data +
-    warm-up + samples of the slowest case. Warm-up: setup makes the first (cold) call,
-    then asv calls the benchmark for `warmup_time` = 2 s before sampling, because the
-    JIT keeps compiling for several calls: toPandas of 10**6 rows took 1514 (setup's
-    call), 425, 354, 365, 335, then 250-400 ms per call in a fresh process; with no asv
-    warm-up the samples sat on that slope (asv min 254 ms vs 207 ms after 31 calls)."""
+    warm-up + samples of the slowest case. No asv warm-up: setup's `warm_up` counts
+    calls, which a timed warm-up can't (see there)."""
 
     rounds = 1
     repeat = (3, 8, 4.0)
-    warmup_time = 2.0
+    warmup_time = 0
     timeout = 300
 
 
@@ -155,16 +153,30 @@ def spark_frame(spark, rows, scenario="seed"):
 
 
 _warmed = set()
+# The JVM gets faster with the number of calls, not with time: toPandas of 10**6 rows in a
+# fresh process took 460, 335, 330, 310, ~250 by call 10, then settled at ~190-220 ms
+# from call ~30 on (10**5 rows: 200 -> 60 ms over ~150 calls); pausing 10 s after the
+# first call left the curve as it was. A timed warm-up (asv's warmup_time) stops at a
+# point on that curve that depends on the machine's speed, so asv and an independent
+# timer sampled different points (agreement 0.77-1.06). Counted calls put every sample
+# at the same point; the budget caps the slow row-based paths (3-5 s per call).
+WARMUP_CALLS = 30
+WARMUP_BUDGET = 10.0  # seconds
 
 
 def warm_up(key, func):
-    """Run `func` once per process for `key` (the first setup of a combination).
+    """Call `func` WARMUP_CALLS times, or until WARMUP_BUDGET seconds have passed, once
+    per process for `key` (the first setup of a combination).
 
     A Spark failure here (e.g. a result over spark.driver.maxResultSize) fails the
     benchmark with Spark's root cause on one line instead of a Py4J stack trace."""
     if key not in _warmed:
+        deadline = time.perf_counter() + WARMUP_BUDGET
         try:
-            func()
+            for _ in range(WARMUP_CALLS):
+                func()
+                if time.perf_counter() > deadline:
+                    break
         except Exception as exc:
             cause = ss.root_cause(exc)
             if cause is None:

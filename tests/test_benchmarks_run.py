@@ -4,6 +4,7 @@ so a new benchmark is exercised here without editing this file."""
 
 import itertools
 import subprocess
+import types
 import sys
 
 import pytest
@@ -41,3 +42,35 @@ def test_benchmark_runs(bench, idx):
             subprocess.run([sys.executable, "-c", code], check=True, timeout=300, cwd=ROOT)
     finally:
         bench.do_teardown()
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """bench_spark_conversion's clock, advanced by hand; and a fresh warm-up record."""
+    from benchmarks import bench_spark_conversion as bc
+
+    now = [0.0]
+    monkeypatch.setattr(bc, "time", types.SimpleNamespace(perf_counter=lambda: now[0]))
+    monkeypatch.setattr(bc, "_warmed", set())
+    return bc, now
+
+
+def test_spark_warm_up_counts_calls_once_per_combination(fake_clock):
+    bc, now = fake_clock
+    calls = []
+    bc.warm_up(("a",), lambda: calls.append("a"))
+    bc.warm_up(("a",), lambda: calls.append("a"))  # the same combination: already warm
+    bc.warm_up(("b",), lambda: calls.append("b"))
+    assert calls == ["a"] * bc.WARMUP_CALLS + ["b"] * bc.WARMUP_CALLS
+
+
+def test_spark_warm_up_stops_at_its_time_budget(fake_clock):
+    bc, now = fake_clock
+    calls = []
+
+    def slow_call():  # a row-based path: 40% of the budget per call
+        calls.append(1)
+        now[0] += 0.4 * bc.WARMUP_BUDGET
+
+    bc.warm_up(("slow",), slow_call)
+    assert len(calls) == 3  # 0.4, 0.8, then 1.2 budgets: over, stop

@@ -48,10 +48,10 @@ CASES = [
 # pyperf options: its defaults (20 processes x (1 warm-up + 3 values), loops calibrated
 # to >= 0.1 s per value) for NumPy cases, with this environment (thread counts, size
 # cap, Spark settings) passed on to its workers; a Spark worker starts a JVM (~8 s), so
-# 3 processes, and 5 warm-up values because the JIT keeps compiling toPandas for several
-# calls (see bench_spark_conversion._Spark).
+# 3 processes, each after setup's counted warm-up (bench_spark_conversion.warm_up) taking
+# what asv takes: one call (asv's number selection), then 8 values.
 PYPERF_OPTIONS = ["--copy-env"]
-SPARK_PYPERF_OPTIONS = ["--processes", "3", "--warmups", "5", "--values", "5"]
+SPARK_PYPERF_OPTIONS = ["--processes", "3", "--warmups", "1", "--values", "8"]
 
 
 def case_id(name, params):

@@ -392,8 +392,8 @@ class PeakmemSparkToPandas:
     asv's peakmem is the process's max RSS over its whole life (interpreter, pandas,
     pyarrow, py4j), so `peakmem_baseline` runs the same setup and does nothing: the
     conversion's own share is `peakmem_to_pandas - peakmem_baseline`. The JVM is a
-    child process and is not counted. No full warm-up here (it would set the peak in
-    setup); a 100-row conversion in setup loads the same modules for both."""
+    child process and is not counted. No full-size warm-up here (it would set the peak
+    in setup); 100-row conversions in setup load the same modules for both."""
 
     params = ([10**6], ["on", "off"])
     param_names = ["rows", "arrow"]

@@ -1,7 +1,8 @@
 """`make agreement`: do asv's figures agree with an independent timer?
 
-For each benchmark case in CASES, asv runs it (in this environment, into a scratch
-results directory, .asv/agreement/, with --record-samples) and pyperf times the same
+For each benchmark case in CASES, asv runs it (in this environment, in ROUNDS
+processes, into a scratch results directory, .asv/agreement/, with --record-samples)
+and pyperf times the same
 method independently (tools/pyperf_case.py): its own fresh worker processes, warm-up
 values and clock reads, at the number of calls per sample asv used, with the
 benchmark's setup before every call as asv_runner does. Both sides are the minimum per

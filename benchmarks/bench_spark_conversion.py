@@ -199,8 +199,8 @@ def _to_numpy_all(pdf, columns, copy=False):
 # ---------------------------------------------------------------------- benchmarks
 
 
-# Cost: the slowest benchmark (~290 s per run: 18 cases x ~16 s, ~7 s of each a JVM
-# start, 2 s asv warm-up). Kept whole: the headline crossing, and rows x Arrow mode x scenario is the
+# Cost: the slowest benchmark (~315 s per run: 18 cases x ~17 s, ~7 s of each a JVM
+# start, up to 10 s the counted warm-up). Kept whole: the headline crossing, and rows x Arrow mode x scenario is the
 # comparison the dashboard exists for (the Arrow default flips between releases).
 class TimeSparkToPandas(_Spark):
     """`DataFrame.toPandas()` of a cached table: Arrow batches vs pickled rows."""
@@ -262,7 +262,7 @@ class TimePandasToNumpy(_Spark):
         _to_numpy_all(self.pdf, SEED_COLUMNS, copy)
 
 
-# Cost: ~41 s per run (3 cases x ~14 s, mostly JVM starts); skipped before PySpark 4.0.
+# Cost: ~44 s per run (3 cases x ~15 s, mostly JVM starts); skipped before PySpark 4.0.
 class TimeSparkToArrow(_Spark):
     """`DataFrame.toArrow()` (pyspark>=4.0): the Arrow batches Spark produces, handed
     to Python as one `pyarrow.Table` with no pandas step."""
@@ -301,7 +301,7 @@ class TimeArrowToNumpy(_Spark):
                 chunk.to_numpy(zero_copy_only=True)
 
 
-# Cost: ~30 s per method per run (2 cases x ~15 s, mostly JVM starts); swept to 10**5
+# Cost: ~27 s per method per run (2 cases x ~13 s, mostly JVM starts); swept to 10**5
 # rows only (collect of 10**6 rows is 4-7 s per call).
 class TimeCollect(_Spark):
     """`collect()`: one `Row` object per row (pickled from the JVM), and Python-side
@@ -329,7 +329,7 @@ class TimeCollect(_Spark):
         deque(map(self.fields, self.rows), maxlen=0)
 
 
-# Cost: ~130 s per run (9 cases x ~14 s, mostly JVM starts; the two row-based 10**6
+# Cost: ~150 s per run (9 cases x ~16 s, mostly JVM starts; the two row-based 10**6
 # cases are skipped, 24 s per call). The reverse crossing, at all three sizes.
 class TimeCreateDataFrame(_Spark):
     """Back into Spark: `createDataFrame` from the seed table as pandas (Arrow on/off)
@@ -355,8 +355,9 @@ class TimeCreateDataFrame(_Spark):
         ss.write_noop(self.spark.createDataFrame(self.data))
 
 
-# Cost: ~70 s per method per run (4 cases x ~18 s: a JVM start plus an in-process
-# Connect server). Two sizes only, the smallest and largest, for this reason.
+# Cost: ~110-120 s per method per run (4 cases x ~28 s: a JVM start, an in-process
+# Connect server, and setup warms up both methods, up to 10 s each at 10**6 rows). Two
+# sizes only, the smallest and largest, for this reason.
 class TimeSparkConnect(_Spark):
     """Classic (py4j, in-process JVM) vs Spark Connect (gRPC; by default a Connect
     server in this process's JVM, see spark_session) for `toPandas()` and

@@ -57,7 +57,7 @@ def transform(df, kind):
     return df.select(func(col("m1")).alias("y"))
 
 
-# Cost: ~135 s per run (8 cases x ~17 s, mostly JVM starts). Two sizes: 10**4 shows
+# Cost: ~155 s per run (8 cases x ~19 s, mostly JVM starts). Two sizes: 10**4 shows
 # the per-job cost of starting Python workers, 10**6 the per-row cost.
 class TimeColumnTransform(_Spark):
     """`y = m1 * 2.0 + 1.0` over a cached table, executed into the noop sink."""

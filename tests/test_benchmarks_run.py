@@ -4,8 +4,8 @@ so a new benchmark is exercised here without editing this file."""
 
 import itertools
 import subprocess
-import types
 import sys
+import types
 
 import pytest
 from asv_runner.discovery import disc_benchmarks
@@ -56,7 +56,7 @@ def fake_clock(monkeypatch):
 
 
 def test_spark_warm_up_counts_calls_once_per_combination(fake_clock):
-    bc, now = fake_clock
+    bc, _ = fake_clock
     calls = []
     bc.warm_up(("a",), lambda: calls.append("a"))
     bc.warm_up(("a",), lambda: calls.append("a"))  # the same combination: already warm

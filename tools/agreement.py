@@ -2,12 +2,11 @@
 
 For each benchmark case in CASES, asv runs it (in this environment, in ROUNDS
 processes, into a scratch results directory, .asv/agreement/, with --record-samples)
-and pyperf times the same
-method independently (tools/pyperf_case.py): its own fresh worker processes, warm-up
-values and clock reads, at the number of calls per sample asv used, with the
-benchmark's setup before every call as asv_runner does. Both sides are the minimum per
-call over their samples (asv's recorded median is printed alongside); the ratio
-asv / pyperf must be within 1 +- TOLERANCE.
+and pyperf times the same method independently (tools/pyperf_case.py): its own fresh
+worker processes, warm-up values and clock reads, at the number of calls per sample
+asv used, with the benchmark's setup before every call as asv_runner does. Both sides
+are the minimum per call over their samples (asv's recorded median is printed
+alongside); the ratio asv / pyperf must be within 1 +- TOLERANCE.
 
 Fresh processes on both sides on purpose: in one long-lived process, `tolist()` of 10**6
 floats gets memory that earlier calls freed and takes half the time of the same call in

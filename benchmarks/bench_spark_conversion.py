@@ -204,9 +204,10 @@ def _to_numpy_all(pdf, columns, copy=False):
 # ---------------------------------------------------------------------- benchmarks
 
 
-# Cost: the slowest benchmark (~315 s per run: 18 cases x ~17 s, ~7 s of each a JVM
-# start, up to 10 s the counted warm-up). Kept whole: the headline crossing, and rows x Arrow mode x scenario is the
-# comparison the dashboard exists for (the Arrow default flips between releases).
+# Cost: the slowest benchmark (~315-325 s per run: 18 cases x ~18 s, ~7 s of each a
+# JVM start, up to 10 s the counted warm-up). Kept whole: the headline crossing, and
+# rows x Arrow mode x scenario is the comparison the dashboard exists for (the Arrow
+# default flips between releases).
 class TimeSparkToPandas(_Spark):
     """`DataFrame.toPandas()` of a cached table: Arrow batches vs pickled rows."""
 
@@ -245,6 +246,8 @@ class TimeSparkToNumpy(_Spark):
         _to_numpy_all(self.df.toPandas(), SEED_COLUMNS)
 
 
+# Cost: ~75 s per run (2 cases x 3 rounds x ~13 s: a JVM start and a toPandas of 10**6
+# rows each); 3 rounds because the timed call has no JVM in it (see NO_JVM_ROUNDS).
 class TimePandasToNumpy(_Spark):
     """pandas -> NumPy on the frame `toPandas()` (Arrow on) returned for 10**6 rows:
     `to_numpy()` of the 7 columns as views (`copy=False`) vs copies (`copy=True`).
@@ -268,7 +271,8 @@ class TimePandasToNumpy(_Spark):
         _to_numpy_all(self.pdf, SEED_COLUMNS, copy)
 
 
-# Cost: ~44 s per run (3 cases x ~15 s, mostly JVM starts); skipped before PySpark 4.0.
+# Cost: ~45-50 s per run (3 cases x ~16 s, mostly JVM starts); skipped before PySpark
+# 4.0.
 class TimeSparkToArrow(_Spark):
     """`DataFrame.toArrow()` (pyspark>=4.0): the Arrow batches Spark produces, handed
     to Python as one `pyarrow.Table` with no pandas step."""
@@ -285,6 +289,8 @@ class TimeSparkToArrow(_Spark):
         self.df.toArrow()
 
 
+# Cost: ~38 s per run (3 rounds x ~13 s, a JVM start and a toArrow each; see
+# NO_JVM_ROUNDS).
 class TimeArrowToNumpy(_Spark):
     """Arrow -> NumPy without copying, on the table `toArrow()` returned for 10**6
     rows: `to_numpy(zero_copy_only=True)` of every record batch of the 7 numeric
@@ -336,7 +342,7 @@ class TimeCollect(_Spark):
         deque(map(self.fields, self.rows), maxlen=0)
 
 
-# Cost: ~150 s per run (9 cases x ~16 s, mostly JVM starts; the two row-based 10**6
+# Cost: ~150-155 s per run (9 cases x ~17 s, mostly JVM starts; the two row-based 10**6
 # cases are skipped, 24 s per call). The reverse crossing, at all three sizes.
 class TimeCreateDataFrame(_Spark):
     """Back into Spark: `createDataFrame` from the seed table as pandas (Arrow on/off)
@@ -392,7 +398,7 @@ class TimeSparkConnect(_Spark):
         ss.write_noop(self.spark.createDataFrame(self.pdf))
 
 
-# Cost: ~30 s per method per run (2 cases x ~14 s, a JVM start each): one size, 10**6
+# Cost: ~30-36 s per method per run (2 cases x ~16 s, a JVM start each): one size, 10**6
 # rows, where the Arrow/no-Arrow memory difference is large enough to read.
 class PeakmemSparkToPandas:
     """Peak memory of the Python driver process for `toPandas()`, Arrow on vs off.

@@ -17,7 +17,8 @@ Timed: executing the query completely into the `noop` sink: scan of the cached i
 (id, m1), the crossing to and from the Python worker, and the transform. Outside: the
 JVM start, building and caching the input (`spark.range` + deterministic expression,
 the same `m1` as bench_spark_conversion), and the warm-up on the first `setup`
-(bench_spark_conversion.warm_up) that also starts the Python workers (reused afterwards: spark.python.worker.reuse).
+(bench_spark_conversion.warm_up) that also starts the Python workers (reused
+afterwards: spark.python.worker.reuse).
 
 Parameters: `rows` (10**4, 10**6; each combination is a JVM start) separates the
 per-query cost (job + worker round trip) from the per-row cost; `udf` is the comparison.

@@ -28,6 +28,9 @@ from asv.results import iter_results_for_machine
 
 from scratch_asv import ROOT, commit, run_asv, scratch_config
 
+sys.path.insert(0, ROOT)
+from benchmarks import bench_spark_conversion, common  # noqa: E402  (attributes only)
+
 SCRATCH = os.path.join(ROOT, ".asv", "agreement")
 TOLERANCE = 0.15
 
@@ -48,15 +51,17 @@ CASES = [
 # pyperf options: its defaults (20 processes x (1 warm-up + 3 values), loops calibrated
 # to >= 0.1 s per value) for NumPy cases, with this environment (thread counts, size
 # cap, Spark settings) passed on to its workers; a Spark worker starts a JVM (~8 s), so
-# 3 processes, each after setup's counted warm-up (bench_spark_conversion.warm_up) taking
-# what asv takes: one call (asv's number selection), then 8 values.
+# ROUNDS processes, each after setup's counted warm-up (bench_spark_conversion.warm_up)
+# taking what asv takes: one call (asv's number selection), then its most samples.
+# asv processes per case here: the NumPy benchmarks' own rounds (common.Benchmark), and
+# as many for Spark, which records 1 to save JVM starts. One JVM process is not a "min of
+# many": the minimum over 10 calls in 10 fresh processes ranged 180-235 ms for
+# toPandas(10**6), as the shared machine's speed shifts for seconds at a time (see
+# README, "Agreement").
+ROUNDS = common.Benchmark.rounds
 PYPERF_OPTIONS = ["--copy-env"]
-SPARK_PYPERF_OPTIONS = ["--processes", "3", "--warmups", "1", "--values", "8"]
-# asv processes per case here: the NumPy benchmarks' own 3 (common.Benchmark), and 3 for
-# Spark, which records 1 to save JVM starts. One JVM process is not a "min of many": the
-# minimum over 10 calls in 10 fresh processes ranged 180-235 ms for toPandas(10**6), as
-# the shared machine's speed shifts for seconds at a time (see README, "Agreement").
-ROUNDS = 3
+SPARK_PYPERF_OPTIONS = ["--processes", str(ROUNDS), "--warmups", "1",
+                        "--values", str(bench_spark_conversion._Spark.repeat[1])]
 
 
 def case_id(name, params):

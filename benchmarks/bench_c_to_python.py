@@ -9,13 +9,14 @@ Timed: only the crossing. Outside: data creation (seeded, cached per process).
 Nanosecond-scale operations (one `a[i]`, one scalar `+`) are timed in batches of
 `common.BATCH` = 1000 calls driven from C (`deque(map(op, inputs), maxlen=0)`), because
 asv_runner times each call on its own when a benchmark has a setup and two clock reads
-cost ~100 ns. So for `TimeScalarExtraction` and `TimeScalarArithmetic` the recorded
-time in microseconds reads directly as nanoseconds per operation;
-`time_batch_overhead` (1000 calls of the builtin `id`) is the harness's own share.
+would swamp one call. So for `TimeScalarExtraction`, `TimeScalarArithmetic` and
+`TimeScalarRepr` the recorded time in microseconds reads directly as nanoseconds per
+operation; `time_batch_overhead` (1000 calls of the builtin `id`) is the harness's share.
 
-Parameters: `n` (10**3 .. 10**6) shows which costs are per call (scalar extraction:
-flat in n) and which are per element (tolist, repr, pickle: linear in n); `dtype`
-(float64, int64) because ints and floats box into different Python objects;
+Parameters: `n` (10**3 .. 10**6) shows which costs are per call (scalar extraction,
+the summarised repr: flat in n) and which are per element (tolist, full repr, pickle:
+linear in n); `dtype` (float64, int64) because ints and floats box into different
+Python objects;
 `protocol` for pickle because protocol 5 can hand buffers over out of band (no copy).
 """
 
@@ -126,15 +127,16 @@ class PeakmemToList:
 
     asv's peakmem is the whole process's peak (interpreter, imports, setup data);
     `peakmem_reference` runs the same setup and does nothing, so the crossing's own
-    share is `peakmem_tolist - peakmem_reference`: ~40 MB at n = 10**6, i.e. an 8-byte
-    list slot plus a 32-byte allocator block per element (a float or a NumPy scalar is
-    a 24-byte object rounded up to CPython's 16-byte size classes; an int is 32 bytes).
+    share is `peakmem_tolist - peakmem_reference`: an 8-byte list slot plus a 32-byte
+    allocator block per element (a float or a NumPy scalar is a 24-byte object rounded
+    up to CPython's 16-byte size classes; an int is 32 bytes).
     `TrackBytesPerElement` has the exact object sizes. Memory is counted in pages and
     arenas, so at n = 10**3 the share is lost in the baseline.
     """
 
     params = (common.SIZES, common.DTYPES)
     param_names = ["n", "dtype"]
+    version = "1"
 
     def setup(self, n, dtype):
         self.a = common.array(n, dtype)
@@ -153,32 +155,43 @@ class PeakmemToList:
             pass
 
 
-class TimeRepr(common.Benchmark):
-    """`str`/`repr` of whole arrays (summarised as printed by default, and in full)
-    and of single scalars (batched: us = ns/op).
+# NumPy prints arrays of up to `threshold` (1000) elements in full: only larger sizes
+# show the summarised repr (TimeReprFull has the full one at every size).
+SUMMARISED_SIZES = [10**5, 10**6]
 
-    NumPy summarises arrays of more than 1000 elements to their first and last three,
-    so the summarised repr is flat in n while the full one is linear in it. NumPy 2
-    changed scalar reprs (`np.float64(1.5)` instead of `1.5`), hence the scalar cases."""
 
-    params = (common.SIZES, common.DTYPES)
+class TimeReprSummarised(common.Benchmark):
+    """`repr`/`str` of a whole array as printed by default: summarised to its first and
+    last three elements, so flat in n."""
+
+    params = (SUMMARISED_SIZES, common.DTYPES)
     param_names = ["n", "dtype"]
 
     def setup(self, n, dtype):
         self.a = common.array(n, dtype)
-        self.scalars = common.numpy_scalars(n, dtype)
-        self.number = 1 if n >= 10**5 else 10
 
-    def time_repr_summarised(self, n, dtype):
+    def time_repr(self, n, dtype):
         repr(self.a)
 
-    def time_str_summarised(self, n, dtype):
+    def time_str(self, n, dtype):
         str(self.a)
 
-    def time_repr_scalar(self, n, dtype):
+
+class TimeScalarRepr(common.Benchmark):
+    """`repr`/`str` of single NumPy scalars (batched: us = ns/op). NumPy 2 changed scalar
+    reprs (`np.float64(1.5)` instead of `1.5`); `str` stayed `1.5`."""
+
+    params = [common.DTYPES]
+    param_names = ["dtype"]
+    number = 20
+
+    def setup(self, dtype):
+        self.scalars = common.numpy_scalars(10**6, dtype)
+
+    def time_repr(self, dtype):
         _consume(map(repr, self.scalars))
 
-    def time_str_scalar(self, n, dtype):
+    def time_str(self, dtype):
         _consume(map(str, self.scalars))
 
 
@@ -186,21 +199,21 @@ class TimeReprFull(common.Benchmark):
     """`repr` of a whole array printed in full (no summarising), linear in n.
 
     Bounded: NumPy formats every float twice (once to find the common width, once to
-    print), ~20-60 us per float64 element here, so n = 10**6 (about a minute per call)
-    is skipped and each case takes at most 3 samples without a warm-up call."""
+    print), so a call at n = 10**6 takes about a minute: that size is skipped and each
+    case takes at most 3 samples without a warm-up call."""
 
     params = (common.SIZES, common.DTYPES)
     param_names = ["n", "dtype"]
     repeat = (1, 3, 10.0)
     warmup_time = 0
-    # asv's default of 2, not common.Benchmark's 3: one call (~1 s at 10**5) spans many
-    # of the machine's speed switches, so a third process buys nothing but ~12 s.
+    # asv's default of 2, not common.Benchmark's 3: one call spans many of the machine's
+    # speed switches, so a third process buys only time.
     rounds = 2
     MAX_N = 10**5
 
     def setup(self, n, dtype):
         if n > self.MAX_N:
-            raise NotImplementedError(f"full repr bounded to n <= {self.MAX_N} (~1 min per call at 10**6)")
+            raise NotImplementedError(f"full repr bounded to n <= {self.MAX_N} (a call at 10**6 takes about a minute)")
         self.a = common.array(n, dtype)
 
     def time_repr_full(self, n, dtype):

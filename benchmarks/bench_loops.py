@@ -120,6 +120,7 @@ class TrackBoundaryTax:
     param_names = ["n"]
     unit = "ratio"
     rounds = 1
+    version = "1"
 
     def setup(self, n):
         self.a = common.array(n)

@@ -47,6 +47,7 @@ class TrackBytesPerElement:
     params = (common.SIZES, common.DTYPES)
     param_names = ["n", "dtype"]
     unit = "bytes/element"
+    version = "1"
 
     def setup(self, n, dtype):
         self.a = common.array(n, dtype)

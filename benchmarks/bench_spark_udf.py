@@ -15,17 +15,16 @@ The arithmetic gives bit-identical doubles on every path (tests check this).
 
 Timed: executing the query completely into the `noop` sink: scan of the cached input
 (id, m1), the crossing to and from the Python worker, and the transform. Outside: the
-JVM start, building and caching the input (`spark.range` + deterministic expression,
-the same `m1` as bench_spark_conversion), and the warm-up on the first `setup`
-(bench_spark_conversion.warm_up) that also starts the Python workers (reused
-afterwards: spark.python.worker.reuse).
+JVM start, building and caching the input (`spark_data.frame`: the seed table's `id`
+and `m1`), and the counted warm-up on the first `setup` (`spark_data.warm_up`) that
+also starts the Python workers (reused afterwards: spark.python.worker.reuse).
 
 Parameters: `rows` (10**4, 10**6; each combination is a JVM start) separates the
 per-query cost (job + worker round trip) from the per-row cost; `udf` is the comparison.
 """
 
+from . import spark_data as sd
 from . import spark_session as ss
-from .bench_spark_conversion import _Spark, spark_frame, warm_up
 
 ROWS = [10**4, 10**6]
 UDF_KINDS = ["builtin", "pandas_udf", "python_udf", "arrow_python_udf"]
@@ -58,24 +57,18 @@ def transform(df, kind):
     return df.select(func(col("m1")).alias("y"))
 
 
-# Cost: ~155 s per run (8 cases x ~19 s, mostly JVM starts). Two sizes: 10**4 shows
-# the per-job cost of starting Python workers, 10**6 the per-row cost.
-class TimeColumnTransform(_Spark):
+# Two sizes (each combination is a JVM start): 10**4 shows the per-job cost of the
+# Python worker round trip, 10**6 the per-row cost.
+class TimeColumnTransform(sd.SparkBenchmark):
     """`y = m1 * 2.0 + 1.0` over a cached table, executed into the noop sink."""
 
     params = (ROWS, UDF_KINDS)
     param_names = ["rows", "udf"]
 
     def setup(self, rows, udf):
-        if udf in ("python_udf", "arrow_python_udf"):
-            ss.require_pyspark((3, 5), "udf(useArrow=...)")
-        spark = ss.classic_session()
-        source = spark_frame(spark, rows).select("id", "m1")
+        source = sd.frame(ss.classic_session(), rows).select("id", "m1")
         self.query = transform(source, udf)
-        warm_up(("udf", rows, udf), self.run)
-
-    def run(self):
-        ss.write_noop(self.query)
+        sd.warm_up(("udf", rows, udf), lambda: self.time_transform(rows, udf))
 
     def time_transform(self, rows, udf):
         ss.write_noop(self.query)

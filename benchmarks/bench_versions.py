@@ -7,16 +7,16 @@ fails tests/test_committed_results.py. A version X.Y.Z is plotted as the number
 X + Y/100 + Z/10000 (2.4.6 -> 2.0406; see `version_number`).
 """
 
-import re
 from importlib import metadata
+
+from .common import release
 
 LIBRARIES = ["numpy", "pandas", "pyarrow", "pyspark"]
 
 
 def version_number(text):
     """'2.4.6' -> 2.0406: sorts like the version, reads back digit by digit."""
-    parts = [int(p) for p in re.findall(r"\d+", text)[:3]] + [0, 0]
-    major, minor, patch = parts[:3]
+    major, minor, patch = (release(text).release + (0, 0))[:3]
     if minor > 99 or patch > 99:
         raise ValueError(f"version {text!r} does not fit X + Y/100 + Z/10000")
     return round(major + minor / 100 + patch / 10000, 4)
@@ -26,6 +26,7 @@ class TrackInstalledVersion:
     params = LIBRARIES
     param_names = ["library"]
     unit = "version X.YYZZ"
+    version = "1"
 
     def setup(self, library):
         try:

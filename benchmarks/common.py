@@ -6,8 +6,11 @@ re-run of `setup` before every timed call costs a dictionary look-up, not a rebu
 
 import functools
 import os
+import statistics
+import time
 
 import numpy as np
+from packaging.version import Version
 
 SEED = 20261125
 
@@ -16,9 +19,9 @@ SIZES = [10**3, 10**5, 10**6]
 DTYPES = ["float64", "int64"]
 
 # Nanosecond-scale operations are timed in batches of this many calls: asv_runner 0.3
-# times every call on its own when a benchmark has a setup, so one `a[i]` (~50 ns)
-# would be swamped by the two clock reads around it (~100 ns). Recorded time / BATCH
-# is the per-operation cost; with BATCH = 1000, microseconds read as nanoseconds/op.
+# times every call on its own when a benchmark has a setup, and one `a[i]` would be
+# swamped by the two clock reads around it. Recorded time / BATCH is the per-operation
+# cost; with BATCH = 1000, microseconds read as nanoseconds/op.
 BATCH = 1000
 
 # Element work per timed sample: samples of a size-n benchmark call it 10**6 // n times
@@ -31,24 +34,34 @@ SIZE_CAP_SETTING = "BOUNDARY_BENCH_SIZE_CAP"
 class Benchmark:
     """asv settings shared by the NumPy `Time*` benchmarks (a base class, not a benchmark).
 
-    rounds = 3 (asv's default is 2): asv runs every case in `rounds` fresh processes, one
-    per pass over the suite, and records the median of all their samples. This shared
-    machine runs at two speeds 1.7x apart and switches every 50-500 ms; a process takes
-    its samples within milliseconds, so it sees one speed (about 1 process in 5 runs
-    fast). With 2 rounds a case's median is clean only when both processes ran slow
-    (64% of cases), with 3 whenever at least 2 did (90%). Cost: the NumPy suite takes
-    ~4.8 instead of ~3.4 minutes. (README, "Measurement quality".)"""
+    rounds = 3 (asv's default is 2): asv runs every case in `rounds` fresh processes and
+    records the median of all their samples. A process takes its samples within
+    milliseconds and so sees one of the shared machine's speeds; with 3 processes the
+    median is clean whenever 2 of them saw the usual speed (docs/measurement.md).
+
+    `version` is explicit: asv would otherwise version a benchmark by its source only, and
+    a change of a class attribute or module constant (rounds, warm-up) would draw old and
+    new points as one series. Bump it when what a benchmark measures changes, and list
+    the change in docs/measurement.md, "Benchmark versions"."""
 
     rounds = 3
+    version = "2"
 
 
-def _positive_int_setting(name):
+def positive_int_setting(name, what="number of elements"):
+    """The environment setting `name` as a positive int, None when unset, or a one-line
+    ValueError naming the setting."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{name} must be a positive integer number of elements (got {raw!r})")
+        raise ValueError(f"{name} must be a positive integer {what} (got {raw!r})")
     return int(raw)
+
+
+def release(text):
+    """A library's version string as a comparable `packaging` Version."""
+    return Version(text)
 
 
 def size(n):
@@ -59,7 +72,7 @@ def size(n):
     recorded with a cap are not comparable with uncapped ones; `make bench` never
     sets it.
     """
-    cap = _positive_int_setting(SIZE_CAP_SETTING)
+    cap = positive_int_setting(SIZE_CAP_SETTING)
     return n if cap is None else min(n, cap)
 
 
@@ -68,14 +81,14 @@ def calls_per_sample(n):
     return max(1, ELEMENTS_PER_SAMPLE // n)
 
 
-def rng(salt=0):
+def rng(*salt):
     """A fresh generator; the same salt always yields the same stream."""
-    return np.random.default_rng([SEED, salt])
+    return np.random.default_rng([SEED, *salt])
 
 
 @functools.lru_cache(maxsize=None)
-def _array(n, dtype, values):
-    gen = rng(n)
+def _array(n, dtype, values, operand):
+    gen = rng(n) if operand == 0 else rng(n, operand)
     if np.dtype(dtype).kind == "f":
         a = gen.standard_normal(size(n), dtype=dtype)  # no temporary: keeps peakmem baselines flat
     else:
@@ -91,15 +104,16 @@ def _array(n, dtype, values):
 ARRAY_VALUES = ("normal", "positive", "small")
 
 
-def array(n, dtype="float64", values="normal"):
-    """Seeded 1-d array of `size(n)` elements, read-only and cached per process.
+def array(n, dtype="float64", values="normal", operand=0):
+    """Seeded 1-d array of `size(n)` elements, read-only, contiguous, cached per process.
 
     values="normal": float64 standard normal, int64 uniform in [-10**6, 10**6);
     "positive": the same mapped to abs(x) + 1 (for log); "small": int64 folded into
-    [-20, 20] so exp stays finite (floats unchanged)."""
+    [-20, 20] so exp stays finite (floats unchanged). `operand` 1, 2, ... gives further
+    arrays from independent streams (the second operand of a binary operation)."""
     if values not in ARRAY_VALUES:
         raise ValueError(f"values must be one of {ARRAY_VALUES} (got {values!r})")
-    return _array(n, str(dtype), values)
+    return _array(n, str(dtype), values, operand)
 
 
 @functools.lru_cache(maxsize=None)
@@ -132,6 +146,20 @@ def _python_list(n, dtype):
 def python_list(n, dtype="float64"):
     """The same values as `array(n, dtype)`, as a list of Python ints/floats (cached)."""
     return _python_list(n, str(dtype))
+
+
+def median_times(funcs, samples, timer=time.perf_counter):
+    """Median seconds per call of each of `funcs`, each sample one call, the functions
+    called in turn (A B A B ...) so that a change of machine speed hits all of them.
+    The median of single calls is what asv records for a time_ benchmark whose call
+    takes milliseconds or more."""
+    times = [[] for _ in funcs]
+    for _ in range(samples):
+        for func, record in zip(funcs, times):
+            start = timer()
+            func()
+            record.append(timer() - start)
+    return [statistics.median(record) for record in times]
 
 
 def best_time(func, repeat=5):

@@ -42,6 +42,8 @@ import time
 import warnings
 from urllib.parse import urlparse
 
+from .common import release
+
 MASTER_SETTING = "BOUNDARY_BENCH_SPARK_MASTER"
 REMOTE_SETTING = "BOUNDARY_BENCH_SPARK_REMOTE"
 CONF_SETTING = "BOUNDARY_BENCH_SPARK_CONF"
@@ -71,23 +73,22 @@ _state = {}  # "classic": SparkSession, "connect": connect SparkSession, "connec
 
 # --------------------------------------------------------------------------- versions
 
-def _version_tuple(text):
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+# Spark 4.2 turned Arrow conversion (spark.sql.execution.arrow.pyspark.enabled) on by default.
+ARROW_DEFAULT_ON_FROM = "4.2"
 
 
 @functools.lru_cache(maxsize=None)
 def pyspark_version():
-    """The installed PySpark version as a tuple, e.g. (4, 3, 0)."""
+    """The installed PySpark version (a comparable `packaging` Version)."""
     import pyspark
 
-    return _version_tuple(pyspark.__version__)
+    return release(pyspark.__version__)
 
 
 def require_pyspark(minimum, feature):
-    """NotImplementedError (an asv skip) unless pyspark >= `minimum` (a tuple)."""
-    if pyspark_version() < tuple(minimum):
-        need = ".".join(map(str, minimum))
-        raise NotImplementedError(f"{feature} needs pyspark>={need}")
+    """NotImplementedError (an asv skip) unless pyspark >= `minimum` (e.g. "4.0")."""
+    if pyspark_version() < release(minimum):
+        raise NotImplementedError(f"{feature} needs pyspark>={minimum}")
 
 
 # ------------------------------------------------------------------------------ settings
@@ -172,13 +173,9 @@ def _java_major(executable):
                              timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
-    match = re.search(r'version "([^"]+)"', out.stderr + out.stdout)
-    if not match:
-        return None
-    parts = _version_tuple(match.group(1))
-    if not parts:
-        return None
-    return parts[1] if parts[0] == 1 and len(parts) > 1 else parts[0]  # "1.8.0" -> 8
+    # Java's own scheme, not PEP 440: "17.0.15", "21", or "1.8.0_392" for Java 8.
+    match = re.search(r'version "(?:1\.)?(\d+)', out.stderr + out.stdout)
+    return int(match.group(1)) if match else None
 
 
 def java_problem():
@@ -192,10 +189,10 @@ def java_problem():
     major = _java_major(executable)
     if major is None:
         return f"{executable} -version failed: {NO_JAVA}"
-    needed = 17 if pyspark_version() >= (4,) else 8
+    needed = 17 if pyspark_version() >= release("4") else 8
     if major < needed:
         return (f"Java {major} at {executable} is too old for pyspark "
-                f"{'.'.join(map(str, pyspark_version()))} (needs {needed}+): {NO_JAVA}")
+                f"{pyspark_version()} (needs {needed}+): {NO_JAVA}")
     return None
 
 
@@ -238,9 +235,8 @@ def _base_conf(the_master):
         "spark.driver.host": "127.0.0.1",
         "spark.driver.memory": DRIVER_MEMORY,
         # The whole heap from the start: with the default initial heap (1/64 of RAM) the
-        # JVM grows it while toPandas allocates, differently in every process; measured
-        # toPandas(10**6) medians over 4 fresh processes each: 257-484 ms without, 259-320
-        # ms with (README, "Agreement").
+        # JVM grows it while toPandas allocates, differently in every process, and
+        # timings then differ by process (docs/spark.md).
         "spark.driver.extraJavaOptions": f"-Xms{DRIVER_MEMORY}",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "2",
@@ -292,20 +288,24 @@ def _start_classic(the_master):
     return spark
 
 
+def _classic_on(the_master):
+    """The process's classic session, started on `the_master` if none runs yet."""
+    with _lock:
+        if "classic" not in _state:
+            _state["classic"] = _start_classic(the_master)
+            _state["classic_master"] = the_master
+        return _state["classic"]
+
+
 def classic_session():
     """The process's classic (py4j) SparkSession, created on first use."""
     with _lock:
-        spark = _state.get("classic")
-        if spark is None:
-            the_master = master()
-            spark = _state["classic"] = _start_classic(the_master)
-            _state["classic_master"] = the_master
-        return spark
+        return _state.get("classic") or _classic_on(master())
 
 
 def connect_available():
     """Why Spark Connect can't be used here (one line), or None."""
-    if pyspark_version() < (4,):
+    if pyspark_version() < release("4"):
         return "Spark Connect sessions need pyspark>=4.0 (3.5 ships no Connect server jar)"
     try:
         import grpc  # noqa: F401
@@ -356,10 +356,7 @@ def _start_local_connect_server(the_master):
         raise NotImplementedError(
             f"a classic session on {_state['classic_master']} already runs in this process; "
             f"a local Connect server on {the_master} needs its own process")
-    if "classic" not in _state:
-        _state["classic"] = _start_classic(the_master)
-        _state["classic_master"] = the_master
-    sc = _state["classic"].sparkContext
+    sc = _classic_on(the_master).sparkContext
     port = int(sc.getConf().get("spark.connect.grpc.binding.port"))
     sc._jvm.org.apache.spark.sql.connect.service.SparkConnectService.start(sc._jsc.sc())
     deadline = time.monotonic() + 30
@@ -377,6 +374,15 @@ def _start_local_connect_server(the_master):
 SESSION_KINDS = ("classic", "connect")
 
 
+def running_sessions():
+    """What this process started: {"master": the classic session's master or None,
+    "connect_url": the Connect session's sc:// URL or None}."""
+    with _lock:
+        classic = _state.get("classic")
+        return {"master": classic.sparkContext.master if classic else None,
+                "connect_url": _state.get("connect_url")}
+
+
 def session(kind="classic"):
     """`classic_session()` or `connect_session()` by name."""
     if kind == "classic":
@@ -392,8 +398,8 @@ _arrow_defaults = {}  # id(session) -> the version's Arrow default, read once
 
 
 def arrow_default(spark):
-    """Whether this PySpark version ships with Arrow conversion on (read by unsetting
-    the conf: False before Spark 4.2, True from 4.2)."""
+    """Whether this PySpark version ships with Arrow conversion on, read from the session
+    by unsetting the conf (on from ARROW_DEFAULT_ON_FROM)."""
     if id(spark) not in _arrow_defaults:
         spark.conf.unset(ARROW_CONF)
         _arrow_defaults[id(spark)] = spark.conf.get(ARROW_CONF).strip().lower() == "true"

@@ -1,33 +1,25 @@
-"""Test-wide settings: the repository root on sys.path (so `benchmarks` imports as the
-package asv sees) and small sizes for every benchmark exercised in-process."""
+"""Test-wide settings, through the settings the suite reads (inherited by every asv or
+Python subprocess a test starts): small sizes, and one Spark warm-up call per
+combination (tests check that benchmarks run and compute the right thing, not their
+timings). pytest.ini puts the repository root, tools/ and tests/ on the path."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
+
+from scratch_asv import asv_command, commit, scratch_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SIZE_CAP = "2000"
 
-sys.path.insert(0, str(ROOT))
-# Set before any benchmark module is imported; the suite reads it when building data.
 os.environ.setdefault("BOUNDARY_BENCH_SIZE_CAP", TEST_SIZE_CAP)
-
-# In-process tests check that benchmarks run and compute the right thing, not their
-# timings: one warm-up call per Spark combination instead of the suite's 30 (which are for
-# the JIT; 30 made `make smoke` take 2 min 24 s instead of 1 min 11 s). asv runs started
-# by tests are separate processes and keep the suite's 30.
-from benchmarks import bench_spark_conversion  # noqa: E402
-
-bench_spark_conversion.WARMUP_CALLS = 1
+os.environ.setdefault("BOUNDARY_BENCH_WARMUP_CALLS", "1")
 
 
 # asv itself, on a temporary copy of the project's configuration (used by the
 # end-to-end, dashboard and resilience tests): results, html and environments go to a
 # temp folder. tools/scratch_asv.py says why asv runs as `python -m asv` from ROOT.
-import subprocess  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "tools"))
-from scratch_asv import asv_command, commit, scratch_config  # noqa: E402
 
 TEST_MACHINE = "boundary-bench-test"
 

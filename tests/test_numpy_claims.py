@@ -65,10 +65,6 @@ def test_full_repr_prints_every_element(a):
     assert np.allclose(printed, a, rtol=1e-7, atol=0) and (a.dtype.kind == "f" or np.array_equal(printed, a))
 
 
-def test_summarised_repr_is_short(a):
-    assert "..." in repr(a) and len(repr(a)) < 200
-
-
 @pytest.mark.parametrize("protocol", ["4", "5", "5-out-of-band"])
 def test_pickle_round_trips(a, protocol):
     payload, buffers = bench_c_to_python.dumps(a, protocol)

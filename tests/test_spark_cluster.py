@@ -14,61 +14,27 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 
 import pytest
 
+from benchmark_cases import summary_in_subprocess
 from benchmarks import spark_session as ss
-from conftest import ROOT, TEST_SIZE_CAP
+from conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not ss.java_available(), reason="needs Java")
 
-# Runs the selected Spark benchmarks in one process and prints a JSON summary.
-# timeraw (a second application) is left out: on a 1-core worker it would wait for
-# cores the first application holds.
-RUNNER = textwrap.dedent("""
-    import itertools, json, re, sys, traceback
-    from asv_runner.discovery import disc_benchmarks
 
-    name_pattern, combo_pattern = sys.argv[1], sys.argv[2]
-    summary = {"ok": [], "skipped": [], "failed": []}
-    for bench in sorted(disc_benchmarks("benchmarks"), key=lambda b: b.name):
-        if not re.search(name_pattern, bench.name) or ".timeraw_" in bench.name:
-            continue
-        for idx, _ in enumerate(itertools.product(*bench.params)):
-            if bench.params:
-                bench.set_param_idx(idx)
-            combo = repr(tuple(bench._current_params))  # e.g. "(10000, 'on', 'seed')"
-            label = bench.name + combo
-            if not re.search(combo_pattern, combo):
-                continue
-            try:
-                if bench.do_setup():
-                    summary["skipped"].append(label)
-                    continue
-                bench.func(*bench._current_params)
-                summary["ok"].append(label)
-            except Exception as exc:
-                summary["failed"].append([label, type(exc).__name__, str(exc)[:2000]])
-            finally:
-                bench.do_teardown()
-    from benchmarks import spark_session
-    spark = spark_session._state.get("classic")
-    summary["master"] = spark.sparkContext.master if spark else None
-    summary["connect_url"] = spark_session._state.get("connect_url")
-    print("SUMMARY " + json.dumps(summary))
-""")
+# Every Spark benchmark but timeraw (a second application): on a 1-core worker it would
+# wait for cores the first application holds.
+SPARK_BUT_TIMERAW = r"^bench_spark.*\.(?!timeraw_)\w+$"
 
 
-def run_benchmarks(env_updates, name_pattern="^bench_spark", combo_pattern="", timeout=420):
-    env = dict(os.environ, BOUNDARY_BENCH_SIZE_CAP=TEST_SIZE_CAP, **env_updates)
-    proc = subprocess.run([sys.executable, "-c", RUNNER, name_pattern, combo_pattern],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("SUMMARY ")]
-    assert proc.returncode == 0 and lines, proc.stderr[-5000:]
-    return json.loads(lines[-1][len("SUMMARY "):])
+def run_benchmarks(env_updates, name_pattern=SPARK_BUT_TIMERAW, params_pattern="", timeout=420):
+    """The selected benchmarks' cases in one fresh process with these settings."""
+    return summary_in_subprocess(name_pattern, params_pattern, env=dict(os.environ, **env_updates),
+                                 timeout=timeout)
 
 
 def _free_port():
@@ -155,7 +121,7 @@ def test_benchmarks_run_on_a_standalone_cluster(standalone_cluster):
     summary = run_benchmarks({ss.MASTER_SETTING: standalone_cluster,
                               # executors get 1 GB on the 1 GB worker
                               ss.CONF_SETTING: "spark.executor.memory=512m"})
-    assert summary["master"] == standalone_cluster
+    assert summary["sessions"]["master"] == standalone_cluster
     assert not summary["failed"], summary["failed"]
     assert len(summary["ok"]) >= 50, summary
 
@@ -164,8 +130,8 @@ def test_connect_benchmarks_run_on_a_local_connect_server():
     if ss.connect_available():
         pytest.skip(ss.connect_available())
     summary = run_benchmarks({ss.REMOTE_SETTING: "local[2]"},
-                             name_pattern="TimeSparkConnect", combo_pattern="'connect'")
-    assert summary["connect_url"].startswith("sc://127.0.0.1:")
+                             name_pattern="TimeSparkConnect", params_pattern="'connect'")
+    assert summary["sessions"]["connect_url"].startswith("sc://127.0.0.1:")
     assert not summary["failed"], summary["failed"]
     assert len(summary["ok"]) == 4, summary
 
@@ -194,9 +160,9 @@ def connect_server(tmp_path_factory):
 
 def test_connect_benchmarks_run_against_an_sc_url(connect_server):
     summary = run_benchmarks({ss.REMOTE_SETTING: connect_server},
-                             name_pattern="TimeSparkConnect", combo_pattern="'connect'")
-    assert summary["connect_url"] == connect_server
-    assert summary["master"] is None  # no JVM of its own: everything went over gRPC
+                             name_pattern="TimeSparkConnect", params_pattern="'connect'")
+    assert summary["sessions"]["connect_url"] == connect_server
+    assert summary["sessions"]["master"] is None  # no JVM of its own: everything went over gRPC
     assert not summary["failed"], summary["failed"]
     assert len(summary["ok"]) == 4, summary
 
@@ -207,11 +173,11 @@ def test_result_over_max_result_size_fails_that_benchmark_only():
     on in the same process afterwards."""
     summary = run_benchmarks({ss.CONF_SETTING: "spark.driver.maxResultSize=16k"},
                              name_pattern="TimeSparkToPandas|TimeColumnTransform",
-                             combo_pattern=r"^\(10000, '(on|builtin|pandas_udf)'")
-    failed = {label: (kind, message) for label, kind, message in summary["failed"]}
+                             params_pattern=r"^\(10000, '(on|builtin|pandas_udf)'")
+    failed = {label: (kind, message) for label, kind, message, _ in summary["failed"]}
     assert failed and all("TimeSparkToPandas" in label for label in failed), summary
     for kind, message in failed.values():
-        # one line, Spark's root cause (see warm_up in bench_spark_conversion)
+        # one line, Spark's root cause (see spark_data.warm_up)
         assert kind == "RuntimeError" and message.startswith("Spark failed"), message
         assert "\n" not in message and "spark.driver.maxResultSize" in message, message
     assert [label for label in summary["ok"] if "TimeColumnTransform" in label], summary

@@ -20,6 +20,7 @@ import pytest
 from benchmarks import bench_spark_conversion as bc
 from benchmarks import bench_spark_udf as bu
 from benchmarks import common
+from benchmarks import spark_data as sd
 from benchmarks import spark_session as ss
 
 pytestmark = pytest.mark.skipif(not ss.java_available(), reason="needs Java")
@@ -33,7 +34,7 @@ def spark():
 
 
 def source_frame(scenario="seed"):
-    return pd.DataFrame({k: np.array(v) for k, v in bc.source_arrays(ROWS, scenario).items()})
+    return pd.DataFrame({k: np.array(v) for k, v in sd.source_arrays(ROWS, scenario).items()})
 
 
 def to_pandas(spark, df, arrow):
@@ -44,11 +45,11 @@ def to_pandas(spark, df, arrow):
         ss.set_arrow(spark, "default")
 
 
-@pytest.mark.parametrize("scenario", bc.SCENARIOS)
+@pytest.mark.parametrize("scenario", sd.SCENARIOS)
 def test_arrow_and_row_based_to_pandas_agree(spark, scenario):
-    df = bc.spark_frame(spark, ROWS, scenario)
+    df = sd.frame(spark, ROWS, scenario)
     with_arrow, without = to_pandas(spark, df, "on"), to_pandas(spark, df, "off")
-    if scenario == "mixed" and ss.pyspark_version() < (4,):
+    if scenario == "mixed" and ss.pyspark_version() < common.release("4"):
         # PySpark 3.5 (pandas 2.2): the row-based path gives ts as datetime64[ns], the
         # Arrow path datetime64[us]; same instants. PySpark 4.x: both datetime64[us].
         assert str(without["ts"].dtype) == "datetime64[ns]", without["ts"].dtype
@@ -58,9 +59,9 @@ def test_arrow_and_row_based_to_pandas_agree(spark, scenario):
 
 
 @pytest.mark.parametrize("arrow", ["on", "off"])
-@pytest.mark.parametrize("scenario", bc.SCENARIOS)
+@pytest.mark.parametrize("scenario", sd.SCENARIOS)
 def test_to_pandas_equals_the_source(spark, scenario, arrow):
-    got = to_pandas(spark, bc.spark_frame(spark, ROWS, scenario), arrow)
+    got = to_pandas(spark, sd.frame(spark, ROWS, scenario), arrow)
     expected = source_frame(scenario)
     assert list(got.columns) == list(expected.columns)
     assert len(got) == common.size(ROWS)
@@ -69,8 +70,8 @@ def test_to_pandas_equals_the_source(spark, scenario, arrow):
 
 
 def test_to_pandas_dtypes_match_the_source(spark):
-    got = to_pandas(spark, bc.spark_frame(spark, ROWS, "mixed"), "on")
-    for name, arr in bc.source_arrays(ROWS, "mixed").items():
+    got = to_pandas(spark, sd.frame(spark, ROWS, "mixed"), "on")
+    for name, arr in sd.source_arrays(ROWS, "mixed").items():
         if name == "label":
             assert pd.api.types.is_string_dtype(got[name].dtype), got[name].dtype
         elif arr.dtype.kind == "M" and int(pd.__version__.split(".")[0]) < 3:
@@ -88,7 +89,7 @@ def test_driver_heap_is_allocated_up_front(spark):
 
 
 def test_default_arrow_mode_is_what_the_version_ships(spark):
-    shipped = ss.pyspark_version() >= (4, 2)  # Spark 4.2 turned Arrow conversion on
+    shipped = ss.pyspark_version() >= common.release(ss.ARROW_DEFAULT_ON_FROM)
     assert ss.arrow_default(spark) is shipped
     assert ss.set_arrow(spark, "default") is shipped
     assert spark.conf.get(ss.ARROW_CONF).lower() == str(shipped).lower()
@@ -96,46 +97,45 @@ def test_default_arrow_mode_is_what_the_version_ships(spark):
 
 def test_pipeline_arrays_equal_the_source(spark):
     ss.set_arrow(spark, "on")
-    pdf = bc.spark_frame(spark, ROWS).toPandas()
-    arrays = bc._to_numpy_all(pdf, bc.SEED_COLUMNS)
+    arrays = sd.pipeline(sd.frame(spark, ROWS))
     assert len(arrays) == 7
-    for name, arr in zip(bc.SEED_COLUMNS, arrays):
-        expected = bc.source_arrays(ROWS)[name]
+    for name, arr in zip(sd.SEED_COLUMNS, arrays):
+        expected = sd.source_arrays(ROWS)[name]
         assert arr.dtype == expected.dtype, name
         np.testing.assert_array_equal(arr, expected)
 
 
 def test_pandas_to_numpy_copy_and_view_hold_the_same_values(spark):
     ss.set_arrow(spark, "on")
-    pdf = bc.spark_frame(spark, ROWS).toPandas()
-    views = bc._to_numpy_all(pdf, bc.SEED_COLUMNS, copy=False)
-    copies = bc._to_numpy_all(pdf, bc.SEED_COLUMNS, copy=True)
+    pdf = sd.frame(spark, ROWS).toPandas()
+    views = sd.to_numpy_all(pdf, copy=False)
+    copies = sd.to_numpy_all(pdf, copy=True)
     for view, copy in zip(views, copies):
         np.testing.assert_array_equal(view, copy)
         assert not np.shares_memory(view, copy)
 
 
 def test_to_arrow_zero_copy_matches_the_source(spark):
-    if ss.pyspark_version() < (4,):
+    if ss.pyspark_version() < common.release("4"):
         pytest.skip("DataFrame.toArrow needs pyspark>=4.0")
-    table = bc.spark_frame(spark, ROWS).toArrow()
-    for name in bc.SEED_COLUMNS:
+    table = sd.frame(spark, ROWS).toArrow()
+    for name in sd.SEED_COLUMNS:
         parts = [chunk.to_numpy(zero_copy_only=True) for chunk in table.column(name).chunks]
-        np.testing.assert_array_equal(np.concatenate(parts), bc.source_arrays(ROWS)[name])
+        np.testing.assert_array_equal(np.concatenate(parts), sd.source_arrays(ROWS)[name])
 
 
 def test_collected_rows_hold_the_source_values(spark):
-    rows = bc.spark_frame(spark, ROWS).collect()
+    rows = sd.frame(spark, ROWS).collect()
     assert len(rows) == common.size(ROWS)
-    for name in bc.SEED_COLUMNS:
-        assert [getattr(r, name) for r in rows] == bc.source_arrays(ROWS)[name].tolist(), name
+    for name in sd.SEED_COLUMNS:
+        assert [getattr(r, name) for r in rows] == sd.source_arrays(ROWS)[name].tolist(), name
 
 
 @pytest.mark.parametrize("arrow", ["on", "off"])
 def test_pandas_round_trip_preserves_values(spark, arrow):
     ss.set_arrow(spark, arrow)
-    back = spark.createDataFrame(bc.source_pandas(ROWS)).toPandas()
-    expected = bc.source_pandas(ROWS)
+    back = spark.createDataFrame(sd.source_pandas(ROWS)).toPandas()
+    expected = sd.source_pandas(ROWS)
     if arrow == "off":
         # Without Arrow, createDataFrame infers the schema from Python ints: the int32
         # category comes back as int64 (LongType). Values are unchanged.
@@ -154,15 +154,15 @@ def test_pandas_round_trip_preserves_strings_and_timestamps(spark):
 
 def test_numpy_round_trip_preserves_values(spark):
     ss.set_arrow(spark, "on")
-    matrix = bc.source_matrix(ROWS)
+    matrix = sd.source_matrix(ROWS)
     back = spark.createDataFrame(matrix).toPandas().to_numpy()
     assert back.dtype == np.float64
     np.testing.assert_array_equal(back, matrix)
 
 
 def test_udf_variants_compute_identical_columns(spark):
-    source = bc.spark_frame(spark, ROWS).select("id", "m1")
-    expected = bc.source_arrays(ROWS)["m1"] * 2.0 + 1.0
+    source = sd.frame(spark, ROWS).select("id", "m1")
+    expected = sd.source_arrays(ROWS)["m1"] * 2.0 + 1.0
     ss.set_arrow(spark, "on")
     for kind in bu.UDF_KINDS:
         got = bu.transform(source, kind).toPandas()["y"].to_numpy()
@@ -173,10 +173,71 @@ def test_connect_session_converts_the_same_values(spark):
     if ss.connect_available():
         pytest.skip(ss.connect_available())
     connect = ss.connect_session()
-    got = bc.spark_frame(connect, ROWS, "mixed").toPandas()
-    pd.testing.assert_frame_equal(got, to_pandas(spark, bc.spark_frame(spark, ROWS, "mixed"), "on"))
-    back = connect.createDataFrame(bc.source_pandas(ROWS)).toPandas()
-    pd.testing.assert_frame_equal(back, bc.source_pandas(ROWS), check_exact=True)
+    got = sd.frame(connect, ROWS, "mixed").toPandas()
+    pd.testing.assert_frame_equal(got, to_pandas(spark, sd.frame(spark, ROWS, "mixed"), "on"))
+    back = connect.createDataFrame(sd.source_pandas(ROWS)).toPandas()
+    pd.testing.assert_frame_equal(back, sd.source_pandas(ROWS), check_exact=True)
+
+
+# Which conversion path a setting takes. A year-month interval column tells the paths
+# apart by how they fail: Arrow has no such type (UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION),
+# while the row-based path gets as far as converting each value (YearMonthIntervalType
+# .fromInternal is not implemented).
+ARROW_UNSUPPORTED = "SELECT INTERVAL '1' YEAR AS y"
+ARROW_REFUSED = "UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION"
+
+
+def conversion_error(spark):
+    with pytest.raises(Exception) as exc_info:
+        spark.sql(ARROW_UNSUPPORTED).toPandas()
+    return str(exc_info.value)
+
+
+def test_arrow_off_takes_the_row_based_path_whatever_the_default(spark):
+    """TimeSparkToPandas(arrow="off") on the session as its setup leaves it: the
+    row-based path, also on PySpark >= 4.2 where Arrow is the default."""
+    bc.TimeSparkToPandas().setup(10**4, "off", "seed")
+    try:
+        error = conversion_error(spark)
+    finally:
+        ss.set_arrow(spark, "default")
+    assert ARROW_REFUSED not in error and "fromInternal" in error, error
+
+
+@pytest.mark.parametrize("arrow", ["on", "default"])
+def test_arrow_without_fallback_raises_instead_of_converting_row_by_row(spark, arrow):
+    if arrow == "default" and not ss.arrow_default(spark):
+        pytest.skip(f"Arrow is off by default before pyspark {ss.ARROW_DEFAULT_ON_FROM}")
+    bc.TimeSparkToPandas().setup(10**4, arrow, "seed")
+    try:
+        error = conversion_error(spark)
+    finally:
+        ss.set_arrow(spark, "default")
+    assert ARROW_REFUSED in error and "fromInternal" not in error, error
+
+
+def test_overhead_factor_compares_the_same_number_of_elements():
+    """The seed's "23189.5x" divided a 100k-row Spark conversion by a 1000-element
+    NumPy call; both sides must cover the same elements."""
+    bench = bc.TrackSparkOverhead()
+    bench.setup()
+    assert bench.df.count() == len(bench.column) == common.size(bench.rows)
+    assert bench.rows == max(sd.ROWS)  # the pipeline's largest case, which it summarises
+
+
+def test_median_times_alternates_the_calls_and_takes_medians():
+    calls, now = [], [0.0]
+
+    def call(name, seconds):
+        def run():
+            calls.append(name)
+            now[0] += seconds.pop(0)
+        return run
+
+    a = call("a", [5.0, 1.0, 3.0])
+    b = call("b", [2.0, 2.0, 8.0])
+    assert common.median_times([a, b], 3, timer=lambda: now[0]) == [3.0, 2.0]
+    assert calls == ["a", "b"] * 3
 
 
 def test_overhead_factor_is_finite_and_above_one():

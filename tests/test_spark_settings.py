@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from benchmark_cases import summary_in_subprocess
+from benchmarks import spark_data as sd
 from benchmarks import spark_session as ss
 from conftest import ROOT
 
@@ -134,45 +136,64 @@ def test_unreachable_connect_server_fails_fast_with_a_clear_error():
     assert elapsed < 30
 
 
-NO_JAVA_CODE = """
-    import contextlib, io, json, sys
-    import numpy as np
-    from asv_runner.discovery import disc_benchmarks
-    from benchmarks import common, spark_session
-
-    assert spark_session.java_problem() == spark_session.NO_JAVA, spark_session.java_problem()
-    report = {}
-    for bench in disc_benchmarks("benchmarks"):
-        if not bench.name.startswith("bench_spark"):
-            continue
-        if bench.params:
-            bench.set_param_idx(0)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            skipped = bench.do_setup()
-        report[bench.name] = [skipped, out.getvalue().strip()]
-    # the NumPy side still works in the same process
-    report["numpy"] = float(np.add(common.array(10**3), 1.0).sum())
-    print(json.dumps(report))
-"""
-
-
 def test_without_java_every_spark_benchmark_is_skipped_with_the_reason(tmp_path):
     python_dir = os.path.dirname(sys.executable)
-    path = os.pathsep.join([python_dir, str(tmp_path)])  # no java anywhere on it
-    proc, _ = _run(NO_JAVA_CODE, {"PATH": path}, drop=("JAVA_HOME",))
-    assert proc.returncode == 0, proc.stderr
-    import json
-
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    numpy_result = report.pop("numpy")
-    assert numpy_result == numpy_result  # a number: NumPy ran
-    assert len(report) >= 10
+    env = dict(os.environ, PATH=os.pathsep.join([python_dir, str(tmp_path)]))  # no java on it
+    env.pop("JAVA_HOME", None)
+    summary = summary_in_subprocess(r"^bench_spark", env=env)
+    assert not summary["failed"] and not summary["ok"], summary
     java_skips = 0
-    for name, (skipped, printed) in report.items():
-        assert skipped, name
-        # a version skip (e.g. toArrow on pyspark 3.5) may come first; it is one line too
-        assert "Java not found: install a JDK 17+" in printed or "needs pyspark>=" in printed, (
-            name, printed)
+    for label, printed in summary["skipped"]:
+        # a version or row-path skip may come first; it is one line too
+        assert any(reason in printed for reason in (
+            "Java not found: install a JDK 17+", "needs pyspark>=", "rows is skipped")), (
+            label, printed)
         java_skips += "Java not found" in printed
-    assert java_skips >= len(report) - 3
+    assert java_skips >= 40, summary["skipped"]
+    assert summary["sessions"] == {"master": None, "connect_url": None}
+
+
+def test_without_java_the_numpy_suite_still_runs(tmp_path):
+    python_dir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=os.pathsep.join([python_dir, str(tmp_path)]))
+    env.pop("JAVA_HOME", None)
+    summary = summary_in_subprocess(r"bench_no_crossing\.TimeArithmetic\.time_add", env=env)
+    assert len(summary["ok"]) == 6 and not summary["failed"], summary
+
+
+# The warm-up policy (spark_data.warm_up): counted calls, once per combination, capped.
+
+
+def test_spark_warm_up_counts_calls_once_per_combination(monkeypatch):
+    monkeypatch.setenv(sd.WARMUP_CALLS_SETTING, "5")
+    calls = []
+    sd.warm_up(("test-count", "a"), lambda: calls.append("a"))
+    sd.warm_up(("test-count", "a"), lambda: calls.append("a"))  # already warm
+    sd.warm_up(("test-count", "b"), lambda: calls.append("b"))
+    assert calls == ["a"] * 5 + ["b"] * 5
+
+
+def test_spark_warm_up_stops_at_its_time_budget(monkeypatch):
+    monkeypatch.setenv(sd.WARMUP_CALLS_SETTING, "5")
+    now = [0.0]
+    calls = []
+
+    def slow_call():  # a row-based path: 40% of the budget per call
+        calls.append(1)
+        now[0] += 0.4 * sd.WARMUP_BUDGET
+
+    sd.warm_up(("test-budget",), slow_call, clock=lambda: now[0])
+    assert len(calls) == 3  # 0.4, 0.8, then 1.2 budgets: over, stop (before 5 calls)
+
+
+def test_warm_up_calls_default_to_the_suite_s_count(monkeypatch):
+    monkeypatch.delenv(sd.WARMUP_CALLS_SETTING, raising=False)
+    assert sd.warmup_calls() == sd.DEFAULT_WARMUP_CALLS == 30
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "x", "2.5"])
+def test_bad_warm_up_calls_is_a_one_line_value_error(monkeypatch, bad):
+    monkeypatch.setenv(sd.WARMUP_CALLS_SETTING, bad)
+    with pytest.raises(ValueError) as exc_info:
+        sd.warmup_calls()
+    _assert_one_line_naming(exc_info, sd.WARMUP_CALLS_SETTING)

@@ -245,3 +245,16 @@ def test_overhead_factor_is_finite_and_above_one():
     bench.setup()
     factor = bench.track_spark_row_cost_in_tolist_elements()
     assert np.isfinite(factor) and factor > 1, factor
+
+
+def test_collect_makes_the_counted_warm_up(spark, monkeypatch):
+    """TimeCollect's setup calls collect() as often as every other JVM case warms up
+    (it used to make one call)."""
+    monkeypatch.setenv(sd.WARMUP_CALLS_SETTING, "4")
+    tracker = spark.sparkContext.statusTracker()
+    rows = 10**4 + 1  # a key no other test has warmed up
+    sd.frame(spark, rows)
+    before = len(tracker.getJobIdsForGroup())
+    bc.TimeCollect().setup(rows)
+    jobs = len(tracker.getJobIdsForGroup()) - before
+    assert jobs >= 4, jobs

@@ -209,11 +209,11 @@ class TimeReprFull(common.Benchmark):
     # asv's default of 2, not common.Benchmark's 3: one call spans many of the machine's
     # speed switches, so a third process buys only time.
     rounds = 2
-    MAX_N = 10**5
+    skips = [common.Skip("full repr is bounded to n <= 10**5: a call at 10**6 takes about a minute",
+                         lambda p, v: p["n"] > 10**5)]
 
     def setup(self, n, dtype):
-        if n > self.MAX_N:
-            raise NotImplementedError(f"full repr bounded to n <= {self.MAX_N} (a call at 10**6 takes about a minute)")
+        common.skip_declared(self, n, dtype)
         self.a = common.array(n, dtype)
 
     def time_repr_full(self, n, dtype):

@@ -21,11 +21,11 @@ off before 4.2, on from 4.2) because Arrow is the columnar fast path and off is 
 row-by-row pickle path; `scenario` because strings and timestamps convert per value
 even with Arrow; `session` ("classic" py4j vs Spark Connect gRPC).
 
-Bounded slow paths (skipped in setup with the reason; asv records a skip): the
-row-based (non-Arrow) paths above `spark_data.ROW_PATH_LIMIT` rows -- `toPandas()`
-without Arrow of the "mixed" table (strings and timestamps go through Python objects
-one by one) and `createDataFrame(pandas)` without Arrow. Non-Arrow toPandas of the seed
-table runs at every size. `collect()` is swept only to 10**5 (see TimeCollect).
+Skips are declared on the class (`skips`) and raised in setup: the row-based
+(non-Arrow) paths above `spark_data.ROW_PATH_LIMIT` rows -- `toPandas()` without Arrow
+of the "mixed" table (strings and timestamps go through Python objects one by one) and
+`createDataFrame(pandas)` without Arrow -- and what a PySpark release lacks. Non-Arrow
+toPandas of the seed table runs at every size. `collect()` is swept only to 10**5.
 """
 
 import operator
@@ -35,6 +35,7 @@ from collections import deque
 from . import common
 from . import spark_data as sd
 from . import spark_session as ss
+from .common import Skip
 from .spark_data import ROWS, SCENARIOS, SparkBenchmark
 
 # The headline crossing, kept whole: rows x Arrow mode x scenario is the comparison the
@@ -44,14 +45,16 @@ class TimeSparkToPandas(SparkBenchmark):
 
     params = (ROWS, ss.ARROW_MODES, SCENARIOS)
     param_names = ["rows", "arrow", "scenario"]
+    skips = [Skip(
+        f"toPandas without Arrow (off, or this version's default) of the mixed table is "
+        f"bounded to {sd.ROW_PATH_LIMIT} rows: tens of seconds per call",
+        lambda p, v: p["scenario"] == "mixed" and sd.above_row_path_limit(p, v) and (
+            p["arrow"] == "off" or p["arrow"] == "default" and sd.before(ss.ARROW_DEFAULT_ON_FROM)(p, v)))]
 
     def setup(self, rows, arrow, scenario):
-        what = f"toPandas without Arrow of the {scenario} table"
-        if arrow == "off" and scenario == "mixed":
-            sd.bound_row_path(rows, what)
+        common.skip_declared(self, rows, arrow, scenario)
         spark = ss.classic_session()
-        if not ss.set_arrow(spark, arrow) and scenario == "mixed":
-            sd.bound_row_path(rows, what + " (this version's default)")
+        ss.set_arrow(spark, arrow)
         self.df = sd.frame(spark, rows, scenario)
         sd.warm_up(("to_pandas", rows, arrow, scenario), self.df.toPandas)
 
@@ -105,9 +108,10 @@ class TimeSparkToArrow(SparkBenchmark):
 
     params = [ROWS]
     param_names = ["rows"]
+    skips = [Skip("DataFrame.toArrow needs pyspark>=4.0", sd.before("4.0"))]
 
     def setup(self, rows):
-        ss.require_pyspark("4.0", "DataFrame.toArrow")
+        common.skip_declared(self, rows)
         self.df = sd.frame(ss.classic_session(), rows)
         sd.warm_up(("to_arrow", rows), self.df.toArrow)
 
@@ -126,9 +130,10 @@ class TimeArrowToNumpy(common.Benchmark):
     number = 100
     timeout = SparkBenchmark.timeout
     version = "3"  # was one call per sample, no warm-up
+    skips = TimeSparkToArrow.skips
 
     def setup(self):
-        ss.require_pyspark("4.0", "DataFrame.toArrow")
+        common.skip_declared(self)
         self.table = sd.arrow_result(self.rows)
 
     def time_arrow_to_numpy(self):
@@ -170,10 +175,12 @@ class TimeCreateDataFrame(SparkBenchmark):
 
     params = (ROWS, ["pandas-arrow", "pandas-no-arrow", "numpy"])
     param_names = ["rows", "source"]
+    skips = [Skip(f"createDataFrame from pandas without Arrow is bounded to {sd.ROW_PATH_LIMIT} "
+                  "rows: tens of seconds per call",
+                  lambda p, v: p["source"] == "pandas-no-arrow" and sd.above_row_path_limit(p, v))]
 
     def setup(self, rows, source):
-        if source == "pandas-no-arrow":
-            sd.bound_row_path(rows, "createDataFrame from pandas without Arrow")
+        common.skip_declared(self, rows, source)
         spark = ss.classic_session()
         ss.set_arrow(spark, "off" if source == "pandas-no-arrow" else "on")
         self.spark = spark
@@ -194,8 +201,11 @@ class TimeSparkConnect(SparkBenchmark):
 
     params = ([10**4, 10**6], list(ss.SESSION_KINDS))
     param_names = ["rows", "session"]
+    skips = [Skip("Spark Connect needs pyspark>=4.0 (3.5 ships no Connect server)",
+                  lambda p, v: p["session"] == "connect" and sd.before("4.0")(p, v))]
 
     def setup(self, rows, session):
+        common.skip_declared(self, rows, session)
         spark = ss.session(session)
         ss.set_arrow(spark, "on")
         self.spark = spark

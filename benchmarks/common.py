@@ -8,6 +8,8 @@ import functools
 import os
 import statistics
 import time
+from importlib import metadata
+from typing import Callable, NamedTuple
 
 import numpy as np
 from packaging.version import Version
@@ -62,6 +64,44 @@ def positive_int_setting(name, what="number of elements"):
 def release(text):
     """A library's version string as a comparable `packaging` Version."""
     return Version(text)
+
+
+@functools.lru_cache(maxsize=None)
+def installed_versions():
+    """{library: Version} of the benchmark libraries importable here."""
+    found = {}
+    for library in ("numpy", "pandas", "pyarrow", "pyspark"):
+        try:
+            found[library] = release(metadata.version(library))
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+class Skip(NamedTuple):
+    """A documented skip, declared on the benchmark class (`skips = [Skip(...)]`): the
+    cases for which `applies(params, versions)` is true are skipped with `reason`.
+    `params` maps param_names to values, `versions` library names to Versions. Setup
+    raises it (`skip_declared`); the tests and docs read the same declarations."""
+
+    reason: str
+    applies: Callable
+
+
+def declared_skip(cls, params, versions):
+    """The reason `cls` declares for skipping this case, or None."""
+    for skip in getattr(cls, "skips", ()):
+        if skip.applies(params, versions):
+            return skip.reason
+    return None
+
+
+def skip_declared(bench, *params):
+    """NotImplementedError (asv's skip) with the declared reason, if one applies here."""
+    reason = declared_skip(type(bench), dict(zip(getattr(bench, "param_names", ()), params)),
+                           installed_versions())
+    if reason:
+        raise NotImplementedError(reason)
 
 
 def size(n):

@@ -25,8 +25,9 @@ ROWS = [10**4, 10**5, 10**6]
 SEED_COLUMNS = ["id", "m1", "m2", "m3", "m4", "m5", "category"]
 SCENARIOS = ["seed", "mixed"]
 
-# Row-based (non-Arrow) conversions of wide or string/timestamp data cost tens of seconds
-# per call at 10**6 rows on 2 cores; above this many rows they are skipped.
+# Row-based (non-Arrow) conversions of string/timestamp data, and createDataFrame from
+# pandas without Arrow, cost tens of seconds per call at 10**6 rows on 2 cores; above
+# this many rows they are skipped (declared on the benchmarks that skip).
 ROW_PATH_LIMIT = 10**5
 
 # Timestamps: 2026-01-01T00:00:00Z plus up to a year, in microseconds.
@@ -172,12 +173,14 @@ def pipeline(df):
     return to_numpy_all(df.toPandas())
 
 
-def bound_row_path(rows, what):
-    """NotImplementedError (an asv skip) for a row-based path above ROW_PATH_LIMIT."""
-    if common.size(rows) > ROW_PATH_LIMIT:
-        raise NotImplementedError(
-            f"{what} above {ROW_PATH_LIMIT} rows is skipped: tens of seconds per call "
-            "on 2 cores (see docs/spark.md)")
+def above_row_path_limit(params, versions):
+    """For a Skip: the case converts more than ROW_PATH_LIMIT rows."""
+    return params["rows"] > ROW_PATH_LIMIT
+
+
+def before(version):
+    """For a Skip: the installed PySpark is older than `version`."""
+    return lambda params, versions: versions["pyspark"] < common.release(version)
 
 
 # ---------------------------------------------------------------------------- warm-up

@@ -85,12 +85,6 @@ def pyspark_version():
     return release(pyspark.__version__)
 
 
-def require_pyspark(minimum, feature):
-    """NotImplementedError (an asv skip) unless pyspark >= `minimum` (e.g. "4.0")."""
-    if pyspark_version() < release(minimum):
-        raise NotImplementedError(f"{feature} needs pyspark>={minimum}")
-
-
 # ------------------------------------------------------------------------------ settings
 
 def master():

@@ -2,6 +2,10 @@
 claim in its docstring, and an explicit asv version that the docs account for."""
 
 import ast
+import contextlib
+import importlib
+import io
+import itertools
 import re
 
 import numpy as np
@@ -100,3 +104,34 @@ def test_benchmark_modules_import_only_public_names_of_support_modules():
                 modules = [node.module] if node.module else [a.name for a in node.names]
                 assert not any(m.startswith("bench_") for m in modules), (path.name, modules)
                 assert not any(a.name.startswith("_") for a in node.names), path.name
+
+
+def declared_skips():
+    for bench in BENCHMARKS:
+        cls = getattr(importlib.import_module(f"benchmarks.{bench.name.split('.')[0]}"),
+                      bench.name.split(".")[1])
+        yield from ((cls, skip) for skip in getattr(cls, "skips", ()))
+
+
+def test_docs_list_every_declared_skip():
+    """Skips are declared once, on the class; the docs quote each reason."""
+    docs = "".join(p.read_text() for p in (ROOT / "docs").glob("*.md")).replace("\n", " ")
+    reasons = {skip.reason for _, skip in declared_skips()}
+    assert len(reasons) >= 5
+    missing = [r for r in reasons if r not in " ".join(docs.split())]
+    assert not missing
+
+
+def test_declared_skips_are_what_setup_raises():
+    """The case a declaration names is skipped by setup with that reason, and its
+    neighbours with other parameters are not skipped by it (NumPy side: no Spark)."""
+    bench = next(b for b in BENCHMARKS if b.name.endswith("TimeReprFull.time_repr_full"))
+    for idx, combo in enumerate(itertools.product(*bench.params)):
+        bench.set_param_idx(idx)
+        reason = common.declared_skip(bench_c_to_python.TimeReprFull,
+                                      dict(zip(bench.param_names, map(ast.literal_eval, combo))),
+                                      common.installed_versions())
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            skipped = bench.do_setup()
+        assert skipped == (reason is not None) and (reason is None or reason in out.getvalue())

@@ -146,7 +146,7 @@ def test_without_java_every_spark_benchmark_is_skipped_with_the_reason(tmp_path)
     for label, printed in summary["skipped"]:
         # a version or row-path skip may come first; it is one line too
         assert any(reason in printed for reason in (
-            "Java not found: install a JDK 17+", "needs pyspark>=", "rows is skipped")), (
+            "Java not found: install a JDK 17+", "needs pyspark>=", "is bounded to")), (
             label, printed)
         java_skips += "Java not found" in printed
     assert java_skips >= 40, summary["skipped"]

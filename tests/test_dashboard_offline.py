@@ -1,34 +1,31 @@
-"""The published dashboard is self-contained: after `asv publish` and the publish step
-tools/offline_dashboard.py, nothing the browser loads comes from outside the server.
+"""The published dashboard is self-contained: plain `asv publish` (its plugin
+tools/offline_dashboard.py) writes a dashboard that loads nothing from outside the server.
 
 The committed results (every environment of the version matrix) are published into a
-temporary html dir, exactly as `make sweep` publishes html/. Static checks then parse the
-output; the browser test loads it in Debian's headless Chromium, driven by Playwright,
-from a loopback HTTP server, with every non-loopback host unresolvable and every
-non-loopback request aborted, and checks the benchmark list, one graph per library axis
-(a series per NumPy release, a series per PySpark release), the console and the network.
+temporary html dir, exactly as `make publish` publishes html/. The plugin's own check
+then reads the output; the browser test loads it in Debian's headless Chromium, driven by
+Playwright, from a loopback HTTP server, with every non-loopback host unresolvable and
+every non-loopback request aborted, and checks the benchmark list, one graph per library
+axis (a series per NumPy release, a series per PySpark release), the console and the
+network.
 """
 
 import functools
-import hashlib
 import http.server
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 import tempfile
 import threading
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
+from asv import util as asv_util
 
 from conftest import ROOT, asv, temp_asv_config
+from offline_dashboard import ASSETS, check, vendored_files
 
-MACHINE = "reference-2core"
 MATRIX = json.loads((ROOT / "asv.conf.json").read_text())["matrix"]["req"]
 # (benchmark, the library whose releases are the series, the other one held at its
 # reference pin, the benchmark parameters of the one case drawn)
@@ -38,143 +35,71 @@ GRAPHS = [
     ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", "pyspark", "numpy",
      {"rows": "1000000", "arrow": "'on'", "scenario": "'seed'"}),
 ]
-STEP = ROOT / "tools" / "offline_dashboard.py"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
+# A publisher plugin for a scratch config: adds a script from an unknown CDN to the page.
+UNKNOWN_URL = "https://cdn.example.invalid/lib@1.0.0/lib.min.js"
+INJECT_PLUGIN = f"""
+from pathlib import Path
+from asv.publishing import OutputPublisher
 
+class InjectUnknownCdn(OutputPublisher):
+    order = 0
 
-def run(*cmd, **kwargs):
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=600, **kwargs)
-
-
-def tree_digest(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+    @classmethod
+    def publish(cls, conf, *args):
+        index = Path(conf.html_dir, "index.html")
+        index.write_text(index.read_text().replace("</head>", '<script src="{UNKNOWN_URL}"></script></head>'))
+"""
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """(html dir after the publish step, html dir as asv wrote it, benchmark names) for
-    the committed results/ (read only: asv publish writes html_dir alone)."""
+    """(html dir from plain `asv publish`, benchmark names) for the committed results/
+    (read only: asv publish writes html_dir alone)."""
     tmp = tmp_path_factory.mktemp("dashboard")
     config = temp_asv_config(tmp, results_dir=str(ROOT / "results"))
     done = asv(config, "publish")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    shutil.copytree(tmp / "html", tmp / "html-asv")
-    done = run(sys.executable, STEP, tmp / "html")
-    assert done.returncode == 0, done.stdout + done.stderr
     names = sorted(set(json.loads((ROOT / "results" / "benchmarks.json").read_text())) - {"version"})
-    return tmp / "html", tmp / "html-asv", names
+    return tmp / "html", names
 
 
-# ------------------------------------------------------------------ static checks ---
-# Written independently of the publish step's own scanner, so a bug there can't hide.
-
-LOADED = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "source": "src",
-          "audio": "src", "video": "src", "track": "src", "input": "src", "object": "data", "link": "href"}
-ABSOLUTE = re.compile(r"^\s*([a-z][a-z0-9+.-]*:)?//", re.I)
-CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+["']([^"']+)""")
-# A quoted absolute URL in JS or CSS code. (URLs in the files' comments are not quoted:
-# licence headers such as bootstrap's "Licensed under MIT (https://...)".)
-QUOTED_URL = re.compile(r"""(["'`])((?:https?:)?//[a-z0-9[][^"'`\s]*)\1""", re.I)
+def test_check_flags_the_cdn_urls_of_asvs_template():
+    """Guards the test itself: the check does reject what asv alone would publish."""
+    template = Path(asv_util.__file__).parent / "www"
+    with pytest.raises(asv_util.UserError, match=re.escape(next(iter(ASSETS)))):
+        check(template)
 
 
-class LoadedResources(HTMLParser):
-    """URLs of an HTML page that the browser fetches by itself: <script src>, <img src>,
-    <link href> except navigation links (rel=alternate), inline style url(); not <a href>."""
-
-    def __init__(self):
-        super().__init__()
-        self.urls = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "link" and (attrs.get("rel") or "").lower() in ("alternate", "canonical"):
-            return
-        if attrs.get(LOADED.get(tag, "")):
-            self.urls.append(attrs[LOADED[tag]].strip())
-        for style in filter(None, [attrs.get("style")]):
-            self.urls += [a or b for a, b in CSS_URL.findall(style)]
-
-
-def loaded_urls(path):
-    """[url] that the browser fetches because of this .html/.css file."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".css":
-        return [a or b for a, b in CSS_URL.findall(re.sub(r"/\*.*?\*/", "", text, flags=re.S))]
-    parser = LoadedResources()
-    parser.feed(text)
-    styles = re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S | re.I)
-    return parser.urls + [a or b for s in styles for a, b in CSS_URL.findall(s)]
-
-
-def test_asv_output_loads_from_cdns_before_the_step(published):
-    """Guards the test itself: asv's own output does load from CDNs (else the checks
-    below would prove nothing)."""
-    _, raw, _ = published
-    assert any(ABSOLUTE.match(u) for u in loaded_urls(raw / "index.html"))
-
-
-def test_no_external_loads_and_every_local_asset_exists(published):
-    html, _, _ = published
-    files = sorted(p for p in html.rglob("*") if p.suffix in (".html", ".js", ".css"))
-    assert (html / "index.html") in files and (html / "vendor" / "jquery" / "dist" / "jquery.min.js") in files
-    external, missing = [], []
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".js":
-            external += [(path.name, m.group(2)) for m in QUOTED_URL.finditer(text)]
-            continue
-        if path.suffix == ".css":
-            external += [(path.name, m.group(2)) for m in QUOTED_URL.finditer(text)]
-        for url in loaded_urls(path):
-            if ABSOLUTE.match(url) or "//cdn" in url:
-                external.append((path.name, url))
-            elif not url.startswith(("data:", "#")):
-                target = path.parent / url.split("?")[0].split("#")[0]
-                if not target.is_file():
-                    missing.append((path.relative_to(html).as_posix(), url))
-    assert not external, f"external loads left: {external}"
-    assert not missing, f"referenced local assets missing: {missing}"
+def test_plain_asv_publish_writes_an_offline_dashboard(published):
+    html, _ = published
+    check(html)  # no external URL loaded, every local reference resolves
+    assert (html / "vendor" / ASSETS["https://code.jquery.com/jquery-3.3.1.min.js"]).is_file()
     # Every vendored package comes with its licence (flot-orderbars: MIT in package.json).
     for package in (html / "vendor").iterdir():
         assert any(p.name.startswith("LICENSE") for p in package.iterdir()) or \
             json.loads((package / "package.json").read_text())["license"] == "MIT", package.name
 
 
-def test_step_is_idempotent(published):
-    html, _, _ = published
-    before = tree_digest(html)
-    done = run(sys.executable, STEP, html)
-    assert done.returncode == 0, done.stderr
-    assert tree_digest(html) == before
+def test_check_flags_a_missing_local_file(tmp_path):
+    (tmp_path / "index.html").write_text('<link rel="stylesheet" href="vendor/missing.css">')
+    with pytest.raises(asv_util.UserError, match="vendor/missing.css, which does not exist"):
+        check(tmp_path)
 
 
-def test_step_fails_on_unknown_external_asset(published, tmp_path):
-    _, raw, _ = published
-    html = tmp_path / "html"
-    shutil.copytree(raw, html)
-    url = "https://cdn.example.invalid/lib@1.0.0/lib.min.js"
-    index = html / "index.html"
-    index.write_text(index.read_text().replace("</head>", f'<script src="{url}"></script></head>'))
-    before = tree_digest(html)
-    done = run(sys.executable, STEP, html)
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and url in lines[0] and lines[0].startswith("offline_dashboard: error:"), done.stderr
-    assert tree_digest(html) == before, "a failed step must leave HTML_DIR as it was"
+def test_asv_publish_fails_naming_an_unknown_external_url(tmp_path):
+    (tmp_path / "inject_unknown_cdn.py").write_text(INJECT_PLUGIN)
+    plugins = json.loads((ROOT / "asv.conf.json").read_text())["plugins"] + [".inject_unknown_cdn"]
+    config = temp_asv_config(tmp_path, results_dir=str(ROOT / "results"), plugins=plugins)
+    done = asv(config, "publish")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    errors = [line for line in (done.stdout + done.stderr).splitlines() if UNKNOWN_URL in line]
+    assert len(errors) == 1 and "does not vendor" in errors[0], done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def test_step_fails_on_missing_html_dir(tmp_path):
-    done = run(sys.executable, STEP, tmp_path / "nothing-here")
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "nothing-here" in lines[0], done.stderr
-
-
-def test_vendored_files_match_lock_and_checksums():
-    done = run(sys.executable, STEP, "--check")
-    assert done.returncode == 0, done.stderr
+def test_vendored_files_match_checksums():
+    assert set(ASSETS.values()) <= set(vendored_files())
 
 
 # ------------------------------------------------------------------- the browser ---
@@ -208,7 +133,7 @@ def need(condition, reason):
 
 @pytest.fixture
 def server(published):
-    html, _, _ = published
+    html, _ = published
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -228,7 +153,7 @@ def test_dashboard_renders_offline_in_chromium(published, server):
         from playwright.sync_api import sync_playwright
     except ImportError:
         need(False, "playwright not installed: pip install -r requirements.txt")
-    _, _, names = published
+    _, names = published
     origin = urlsplit(server).netloc
     problems, blocked = [], []
 

@@ -24,6 +24,7 @@ from benchmarks.bench_versions import version_number  # noqa: E402
 MACHINE = "reference-2core"
 RESULTS = ROOT / "results"
 MILLION = "1000000"
+PARAM_NAMES = report.load_param_names(str(RESULTS))
 
 
 def matrix_points():
@@ -41,7 +42,7 @@ def latest():
 
 def cases(result, name):
     """[(params dict, value)] of one benchmark in one results file."""
-    names = report._param_names(name)
+    names = PARAM_NAMES[name]
     combos = itertools.product(*result.get_result_params(name))
     values = result.get_result_value(name, result.get_result_params(name))
     return [(dict(zip(names, map(ast.literal_eval, combo))), value)  # reprs of str/int
@@ -64,10 +65,6 @@ def documented_skip(name, params, pyspark):
         old and ("TimeSparkToArrow" in name or "TimeArrowToNumpy" in name),
         old and "TimeSparkConnect" in name and params["session"] == "connect",
     ])
-
-
-def setup_module():
-    report.load_param_names(str(RESULTS))
 
 
 def test_every_matrix_environment_has_results(latest):
@@ -131,7 +128,7 @@ def test_report_figure_is_the_recorded_value_per_element(latest):
     values, params = raw["results"]["bench_c_to_python.TimeToList.time_tolist"][:2]
     seconds = values[list(itertools.product(*params)).index((MILLION, "'float64'"))]
     text, _, _ = report.build(str(RESULTS), MACHINE, str(ROOT / "asv.conf.json"))
-    row = next(line for line in text.splitlines() if line.startswith("| `a.tolist()` |"))
+    row = next(line for line in text.splitlines() if line.startswith("| `a.tolist()` "))
     assert row.split("|")[-2].strip() == report.human_time(seconds / 10**6)
 
 

@@ -1,48 +1,126 @@
-"""The measurement-quality and sweep tools' own logic, on fixed inputs."""
+"""The tools' own logic (measurement quality, sweep, report), on fixed inputs."""
 
 import json
+import shutil
 import subprocess
 import sys
 import timeit
 
 import pyperf
 import pytest
-from asv import environment
+from asv import environment, util
 from asv.config import Config
+from asv.results import Results
+from asv.runner import BenchmarkResult
 
 from benchmarks import common
 from conftest import ROOT
+from scratch_asv import asv_command, scratch_config
 import repeatability  # noqa: E402  (tools/ is on sys.path: conftest)
+import report  # noqa: E402
 import sweep  # noqa: E402
 
-# Rows as asv 0.6.6's `asv compare` prints them.
-COMPARE = """\
-| Change   | Before [ebe3f216] <main~1>   | After [68030bae] <main>   | Ratio   | Benchmark (Parameter)                     |
-|----------|------------------------------|---------------------------|---------|-------------------------------------------|
-| +        | 46.7±0.5μs                   | 114±9μs                   | 2.44    | bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64') |
-|          | 1.36±0.02μs                  | 2.52±0.5μs                | ~1.85   | bench_no_crossing.TimeAggregations.time_sum(1000, 'int64') |
-| -        | 495±30ms                     | 277±10ms                  | 0.56    | bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000) |
-|          | 93.4±2ms                     | 106±10ms                  | ~1.13   | bench_spark_conversion.TimeCollect.time_collect(10000) |
-|          | failed                       | failed                    | n/a     | bench_spark_udf.TimeColumnTransform.time_transform(10000, 'builtin') |
-"""
+MACHINE = "fake-machine"
+BEFORE, AFTER = "1" * 40, "2" * 40
+REPR = "bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64')"
+SUM = "bench_no_crossing.TimeAggregations.time_sum(1000, 'int64')"
+ARROW = "bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000)"
+COLLECT = "bench_spark_conversion.TimeCollect.time_collect(10000)"
+COLLECT_BIG = "bench_spark_conversion.TimeCollect.time_collect(100000)"
 
 
-def test_repeatability_summary_counts_flags_and_worst_ratio_per_family():
-    summary = repeatability.summarize(COMPARE)
-    repr_case = "bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64')"
-    assert summary["NumPy"] == ([(repr_case, 2.44)], 2.44, repr_case, 2)  # ~1.85: not flagged
+def samples(median, width):
+    """Ten samples spread evenly over median * (1 +- width/2): asv's 99% confidence
+    interval of them is about that wide, so width sets whether two runs overlap."""
+    return [median * (1 + width * (i / 9 - 0.5)) for i in range(10)]
+
+
+# Two runs as `make repeat` files them: {benchmark: (params, one entry per parameter
+# combination: (median before, median after, spread of the samples) or None (failed
+# both times) or nan (skipped both times))}. A significant NumPy change (2.44x), a NumPy
+# change beyond FACTOR whose runs overlap (~1.85x), a significant Spark halving, Spark
+# changes with overlapping runs inside (1.13x) and beyond (1.4x) SPARK_BAND.
+RUNS = {
+    "bench_c_to_python.TimeRepr.time_repr_summarised":
+        ([["100000"], ["'float64'"]], [(46.7e-6, 114e-6, 0.05)]),
+    "bench_no_crossing.TimeAggregations.time_sum":
+        ([["1000"], ["'int64'"]], [(1.36e-6, 2.52e-6, 1.5)]),
+    "bench_spark_conversion.TimeSparkToArrow.time_to_arrow":
+        ([["1000000"]], [(0.495, 0.277, 0.05)]),
+    "bench_spark_conversion.TimeCollect.time_collect":
+        ([["10000", "100000"]], [(0.0934, 0.106, 1.5), (1.0, 1.4, 1.5)]),
+    "bench_spark_udf.TimeColumnTransform.time_transform":
+        ([["10000"], ["'builtin'", "'python_udf'"]], [None, float("nan")]),
+}
+
+
+def fake_run(results_dir, commit_hash, run):
+    """Run `run` (0: before, 1: after) of RUNS as a results file, written through asv's
+    Results API as `asv run` writes it (statistics from the samples, samples not kept)."""
+    result = Results({"machine": MACHINE}, {}, commit_hash, 0, "3.11", "existing-py", {})
+    for name, (params, combos) in RUNS.items():
+        measured = [isinstance(combo, tuple) for combo in combos]
+        result.add_result(
+            {"name": name, "version": "1", "params": params},
+            BenchmarkResult(
+                result=[combo[run] if ok else combo for combo, ok in zip(combos, measured)],
+                samples=[samples(combo[run], combo[2]) if ok else None
+                         for combo, ok in zip(combos, measured)],
+                number=[1 if ok else None for ok in measured],
+                errcode=0, stderr="", profile=None))
+    result.save(str(results_dir))
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    results = tmp_path / "results"
+    util.write_json(str(results / MACHINE / "machine.json"), {"machine": MACHINE}, 1)
+    shutil.copy(ROOT / "results" / "benchmarks.json", results)  # for asv compare
+    fake_run(results, BEFORE, 0)
+    fake_run(results, AFTER, 1)
+    return results
+
+
+@pytest.fixture
+def two_runs(results_dir):
+    return repeatability.compared(str(results_dir), MACHINE, BEFORE, AFTER)
+
+
+def test_repeatability_reads_both_runs_through_asvs_results_api(two_runs):
+    """Named as asv compare names them; failed and skipped cases are not compared;
+    flagged = beyond FACTOR and significant."""
+    found = {case.name: (round(case.ratio, 2), case.flagged) for case in two_runs}
+    assert found == {REPR: (2.44, True), SUM: (1.85, False), ARROW: (0.56, True),
+                     COLLECT: (1.13, False), COLLECT_BIG: (1.4, False)}
+
+
+def test_repeatability_flags_what_asv_compare_marks(results_dir, two_runs):
+    """The same two runs through `asv compare --factor FACTOR` itself: the rows it marks
+    + or - are the flagged cases."""
+    config = scratch_config(str(results_dir.parent))
+    compare = subprocess.run(
+        asv_command(config, "compare", BEFORE, AFTER, "--factor", str(repeatability.FACTOR),
+                    "--machine", MACHINE), cwd=ROOT, check=True, capture_output=True, text=True)
+    marked = {line.split("|")[-2].strip() for line in compare.stdout.splitlines()
+              if line.startswith(("| +", "| -"))}
+    assert marked == {case.name for case in two_runs if case.flagged} == {REPR, ARROW}
+
+
+def test_repeatability_summary_counts_flags_and_worst_ratio_per_family(two_runs):
+    summary = repeatability.summarize(two_runs)
+    flagged, worst, name, measured = summary["NumPy"]
+    assert ([n for n, _ in flagged], name, measured) == ([REPR], REPR, 2)  # ~1.85: not flagged
+    assert abs(worst - 114 / 46.7) < 1e-9
     flagged, worst, name, measured = summary["Spark"]
-    arrow_case = "bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000)"
-    assert (flagged, measured, name) == ([(arrow_case, 0.56)], 2, arrow_case)
-    assert abs(worst - 1 / 0.56) < 1e-9  # a halving counts as much as a doubling
+    assert ([n for n, _ in flagged], name, measured) == ([ARROW], ARROW, 3)
+    assert abs(worst - 0.495 / 0.277) < 1e-9  # a halving counts as much as a doubling
 
 
-def test_repeatability_misses_are_flagged_numpy_and_spark_beyond_its_band():
-    # NumPy ~1.85 (not significant) and Spark ~1.13 (inside 1.25) are not misses
-    assert repeatability.misses(COMPARE) == {
-        "bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64')": 2.44,
-        "bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000)": 0.56,
-    }
+def test_repeatability_misses_are_flagged_numpy_and_spark_beyond_its_band(two_runs):
+    # NumPy ~1.85 (not significant) and Spark ~1.13 (inside 1.25) are not misses; Spark
+    # 1.4 is, significant or not
+    assert {name: round(ratio, 2) for name, ratio in repeatability.misses(two_runs).items()} \
+        == {REPR: 2.44, ARROW: 0.56, COLLECT_BIG: 1.4}
 
 
 def test_sweep_plan_and_resume_detection():
@@ -76,3 +154,17 @@ def test_pyperf_case_reports_seconds_per_call(tmp_path, number):
     a = common.array(10**4)
     direct = min(timeit.repeat(a.tolist, number=100, repeat=5)) / 100
     assert 0.5 < figure / direct < 2, (figure, direct)
+
+
+def test_report_names_the_cpu_and_whatever_else_machine_json_holds(tmp_path):
+    """asv's facts, any a tool added (say a NumPy SIMD level), none required."""
+    machine = tmp_path / "box"
+    machine.mkdir()
+    (machine / "machine.json").write_text(json.dumps(
+        {"arch": "x86_64", "cpu": "AMD EPYC", "machine": "box", "num_cpu": "2",
+         "numpy_simd": ["AVX2", "AVX512F"], "version": 1}))
+    assert report.machine_facts(str(tmp_path), "box") == \
+        "Measured on machine box: CPU AMD EPYC (arch: x86_64, num_cpu: 2, numpy_simd: AVX2 AVX512F)."
+    (machine / "machine.json").write_text(json.dumps({"machine": "box", "version": 1}))
+    assert report.machine_facts(str(tmp_path), "box") == "Measured on machine box: CPU not recorded."
+    assert "CPU not recorded" in report.machine_facts(str(tmp_path), "elsewhere")

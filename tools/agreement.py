@@ -26,6 +26,7 @@ import sys
 import pyperf
 from asv.results import iter_results_for_machine
 
+from formatting import human_time, markdown_table
 from scratch_asv import ROOT, commit, run_asv, scratch_config
 
 sys.path.insert(0, ROOT)
@@ -107,13 +108,6 @@ def pyperf_figure(name, params, number):
     return min(pyperf.Benchmark.load(output).get_values())
 
 
-def human(seconds):
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--machine", required=True)
@@ -125,19 +119,18 @@ def main():
         key = case_id(name, params)
         median, asv_min, number = recorded.get(key, (None, None, None))
         if asv_min is None:
-            rows.append(f"| `{key}` | no asv result | | | | | no |")
+            rows.append([f"`{key}`", "no asv result", "", "", "", "", "no"])
             outside += 1
             continue
         mine = pyperf_figure(name, params, number)
         ratio = asv_min / mine
         ok = abs(ratio - 1) <= TOLERANCE
         outside += not ok
-        rows.append(f"| `{key}` | {number} | {human(median)} | {human(asv_min)} | "
-                    f"{human(mine)} | {ratio:.3f} | {'yes' if ok else 'NO'} |")
-    print("| benchmark (per call) | calls/sample | asv median | asv min | pyperf min | "
-          f"asv/pyperf (min) | within {TOLERANCE:.0%} |")
-    print("|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
+        rows.append([f"`{key}`", str(number), human_time(median), human_time(asv_min),
+                     human_time(mine), f"{ratio:.3f}", "yes" if ok else "NO"])
+    print("\n".join(markdown_table(
+        ["benchmark (per call)", "calls/sample", "asv median", "asv min", "pyperf min",
+         "asv/pyperf (min)", f"within {TOLERANCE:.0%}"], rows)))
     print(f"agreement: {len(CASES) - outside} of {len(CASES)} within {TOLERANCE:.0%}")
     return 1 if outside else 0
 

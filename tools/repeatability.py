@@ -7,7 +7,9 @@ second under HEAD's: the labels only, both runs use this working tree.
 
 Prints asv's table, then per family (NumPy, Spark) how many benchmarks asv flagged
 (changed by more than the factor and statistically significant) and the worst ratio
-(max of after/before and before/after over every benchmark measured twice).
+(max of after/before and before/after over every benchmark measured twice). The
+counts are read from the two runs' results files through asv's Results API and judged
+by asv compare's own test, not parsed from its printed table.
 Targets (issue #5): no NumPy benchmark flagged; Spark within a factor of 1.25.
 
 --recheck then runs every case outside its target twice more, on its own (into
@@ -24,22 +26,63 @@ import re
 import shutil
 import sys
 import time
+from typing import NamedTuple
 
+from asv.commands.compare import _is_result_better, _isna, unroll_result
+from asv.results import iter_results_for_machine_and_hash
+
+from formatting import markdown_table
 from scratch_asv import ROOT, commit, run_asv, scratch_config
 
 SCRATCH = os.path.join(ROOT, ".asv", "repeatability")
 FACTOR = 1.10
 SPARK_BAND = 1.25  # issue #5's target for Spark cases; NumPy cases: not flagged at all
-# One row of `asv compare`'s table: | mark | before | after | ratio | benchmark |
-ROW = re.compile(r"^\|\s*([+\-x!*]?)\s*\|[^|]*\|[^|]*\|\s*(~?[0-9.]+|n/a)\s*\|\s*(bench_[^|]*?)\s*\|$")
 
 
-def rows(table):
-    """(mark, ratio, name) for every row of asv compare's table that has a ratio."""
-    for line in table.splitlines():
-        match = ROW.match(line)
-        if match and match.group(2) != "n/a":
-            yield match.group(1), float(match.group(2).lstrip("~")), match.group(3)
+class Case(NamedTuple):
+    """One benchmark parameter combination measured in both runs."""
+    name: str       # "benchmark(param, ...)", as asv compare and --bench name it
+    ratio: float    # after / before
+    flagged: bool   # asv compare marks it changed: beyond FACTOR and significant
+
+
+class Family(NamedTuple):
+    """summarize's figures for one family of benchmarks (NumPy or Spark)."""
+    flagged: list     # [(name, ratio)] of the cases asv flagged
+    worst: float      # the largest spread over its cases
+    worst_name: str
+    measured: int     # cases measured in both runs
+
+
+def figures(results_dir, machine, commit_hash):
+    """{name: (value, (stats, samples), benchmark version)} of one run, read through asv's
+    Results API and named by asv compare's unroll_result (one environment per run)."""
+    found = {}
+    for result in iter_results_for_machine_and_hash(results_dir, machine, commit_hash):
+        for key in result.get_all_result_keys():
+            params = result.get_result_params(key)
+            for name, value, stats, samples in unroll_result(
+                    key, params, result.get_result_value(key, params),
+                    result.get_result_stats(key, params), result.get_result_samples(key, params)):
+                found[name] = (value, (stats, samples), result.benchmark_version.get(key))
+    return found
+
+
+def compared(results_dir, machine, before, after, factor=FACTOR):
+    """[Case] of every benchmark that neither run failed or skipped, flagged as `asv compare
+    --factor` flags it (asv's own test: the ratio beyond `factor` and the two runs'
+    confidence intervals or samples telling them apart)."""
+    first, second = figures(results_dir, machine, before), figures(results_dir, machine, after)
+    cases = []
+    for name in sorted(first.keys() & second.keys()):
+        (old, old_ss, old_version), (new, new_ss, new_version) = first[name], second[name]
+        if _isna(old) or _isna(new) or old == 0:
+            continue  # asv compare's "n/a"
+        comparable = None in (old_version, new_version) or old_version == new_version
+        flagged = comparable and (_is_result_better(new, old, new_ss, old_ss, factor)
+                                  or _is_result_better(old, new, old_ss, new_ss, factor))
+        cases.append(Case(name, new / old, flagged))
+    return cases
 
 
 def family(name):
@@ -51,30 +94,30 @@ def spread(ratio):
     return max(ratio, 1 / ratio) if ratio > 0 else float("inf")
 
 
-def summarize(table):
-    """{family: (flagged, worst_ratio, worst_name, measured)} from asv compare's output;
-    `flagged` lists (name, ratio) of the rows asv marked as changed."""
+def summarize(cases):
+    """{family: Family} over the compared cases."""
     summary = {}
-    for mark, ratio, name in rows(table):
-        flagged, worst, worst_name, measured = summary.get(family(name), ([], 1.0, "", 0))
-        if spread(ratio) > worst:
-            worst, worst_name = spread(ratio), name
-        if mark in ("+", "-"):
-            flagged = flagged + [(name, ratio)]
-        summary[family(name)] = (flagged, worst, worst_name, measured + 1)
+    for case in cases:
+        flagged, worst, worst_name, measured = summary.get(family(case.name), ([], 1.0, "", 0))
+        if spread(case.ratio) > worst:
+            worst, worst_name = spread(case.ratio), case.name
+        if case.flagged:
+            flagged = flagged + [(case.name, case.ratio)]
+        summary[family(case.name)] = Family(flagged, worst, worst_name, measured + 1)
     return summary
 
 
-def misses(table):
+def misses(cases):
     """{name: ratio} of the cases outside their target: NumPy cases asv flagged, Spark
     cases beyond SPARK_BAND."""
-    return {name: ratio for mark, ratio, name in rows(table)
-            if (family(name) == "Spark" and spread(ratio) > SPARK_BAND)
-            or (family(name) == "NumPy" and mark in ("+", "-"))}
+    return {case.name: case.ratio for case in cases
+            if (family(case.name) == "Spark" and spread(case.ratio) > SPARK_BAND)
+            or (family(case.name) == "NumPy" and case.flagged)}
 
 
 def run_twice(scratch, machine, bench):
-    """Two asv runs of `bench` into `scratch`, then their `asv compare` table."""
+    """Two asv runs of `bench` into `scratch`; prints their `asv compare` table and
+    returns the compared cases, read from the results files."""
     shutil.rmtree(scratch, ignore_errors=True)
     config = scratch_config(scratch)
     labels = [commit("HEAD~1"), commit("HEAD")]
@@ -96,7 +139,7 @@ def run_twice(scratch, machine, bench):
     print(compare.stdout, compare.stderr, sep="")
     if compare.returncode not in (0, 1):
         sys.exit(f"repeatability: asv compare exited {compare.returncode}")
-    return compare.stdout
+    return compared(os.path.join(scratch, "results"), machine, labels[0], labels[1])
 
 
 def main():
@@ -107,32 +150,33 @@ def main():
                         help="then run every case outside its target twice more, on its own")
     args = parser.parse_args()
 
-    table = run_twice(SCRATCH, args.machine, args.bench)
-    summary = summarize(table)
+    cases = run_twice(SCRATCH, args.machine, args.bench)
+    summary = summarize(cases)
     if not summary:
-        sys.exit("repeatability: asv compare printed no comparable benchmark")
+        sys.exit("repeatability: no benchmark was measured in both runs")
     for name_of_family, (flagged, worst, worst_name, measured) in sorted(summary.items()):
         print(f"repeatability {name_of_family}: {len(flagged)} of {measured} benchmarks flagged "
               f"at factor {FACTOR}; worst ratio {worst:.3f} ({worst_name})")
         for name, ratio in flagged:
             print(f"  flagged: {ratio:.2f}  {name}")
 
-    outside = misses(table)
+    outside = misses(cases)
     if not (args.recheck and outside):
         return
     print(f"repeatability: re-running the {len(outside)} cases outside their target", flush=True)
     regex = "^(" + "|".join(re.escape(name) for name in outside) + ")$"
     recheck = run_twice(os.path.join(SCRATCH, "recheck"), args.machine, regex)
-    again = {name: ratio for _, ratio, name in rows(recheck)}
+    again = {case.name: case.ratio for case in recheck}
     still = misses(recheck)
-    print("| case | ratio | re-run ratio | outside its target again |")
-    print("|---|---|---|---|")
+    table = []
     for name, ratio in sorted(outside.items(), key=lambda item: -spread(item[1])):
         rerun = f"{again[name]:.2f}" if name in again else "n/a"
         verdict = "no"
         if name in still:
             verdict = "yes, same way" if (still[name] > 1) == (ratio > 1) else "yes, the other way"
-        print(f"| `{name}` | {ratio:.2f} | {rerun} | {verdict} |")
+        table.append([f"`{name}`", f"{ratio:.2f}", rerun, verdict])
+    print("\n".join(markdown_table(
+        ["case", "ratio", "re-run ratio", "outside its target again"], table)))
     repeated = sum((still[name] > 1) == (outside[name] > 1) for name in still if name in outside)
     print(f"repeatability: re-run: {len(still)} of {len(outside)} cases outside their target "
           f"again, {repeated} of them the same way")

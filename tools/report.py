@@ -1,9 +1,10 @@
 """`make report`: the boundary report, from results/ alone (nothing is re-run).
 
-Writes report/REPORT.md (per crossing, the cost per element or per row for each NumPy
-or PySpark release side by side; the boundary-tax ratios; version-to-version changes
-beyond the noise threshold), report/cost-per-element.png, and the headline table in
-README.md between the `report:start` / `report:end` markers.
+Writes report/REPORT.md (the machine the results were measured on; per crossing, the
+cost per element or per row for each NumPy or PySpark release side by side; the
+boundary-tax ratios; version-to-version changes beyond the noise threshold),
+report/cost-per-element.png, and the headline table in README.md between the
+`report:start` / `report:end` markers.
 
 Which results: the newest commit's results file of each environment of asv.conf.json's
 matrix on the machine (default reference-2core). NumPy releases are compared in the
@@ -21,87 +22,110 @@ import json
 import math
 import os
 import re
+import sys
+from typing import NamedTuple
 
 from asv.results import iter_results_for_machine
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from formatting import human_time, markdown_table
 
-# Changes between consecutive releases smaller than this factor are not called out. In
-# two back-to-back runs of the same code on the reference machine (`make repeat`), 95%
-# of the NumPy cases moved by less than 1.45x (median 1.04x, worst 2.44x; 1.49x in a
-# later pair, where Spark's was 1.60x): a smaller change can't be told from the
-# machine's noise (README, "Measurement quality").
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from benchmarks.common import BATCH  # noqa: E402  (batched benchmarks: BATCH ops per call)
+
+# Changes between consecutive releases smaller than this factor are not called out: it
+# is the 95th percentile of the run-to-run ratios that `make repeat` measures on the
+# reference machine (two back-to-back runs of the same code), so a smaller change can't
+# be told from the machine's noise (see docs/measurement.md).
 NOISE = 1.5
 
+
+class Crossing(NamedTuple):
+    """A row of a cost table: `benchmark` at `params`, whose recorded time per call is
+    divided by `divisor` to give the cost of one element, row or batched operation.
+    Headline rows also go to README's table and to the chart."""
+    label: str
+    benchmark: str
+    params: dict
+    divisor: int
+    headline: bool = False
+
+
+class Ratio(NamedTuple):
+    """A row of a boundary-tax table: a `track_` benchmark that records a ratio."""
+    label: str
+    benchmark: str
+    params: dict
+
+
 M = 10**6
-BATCH = 1000  # benchmarks/common.py: batched benchmarks record BATCH operations per call
 C2P, LOOPS, P2C = "bench_c_to_python", "bench_loops", "bench_python_to_c"
 SPARK, UDF = "bench_spark_conversion", "bench_spark_udf"
+FLOAT = dict(n=M, dtype="float64")
 
-# (crossing, benchmark, parameters, divisor to one element/row/op, headline?)
 NUMPY_ROWS = [
-    ("`a[i]` -> NumPy scalar", f"{C2P}.TimeScalarExtraction.time_index",
-     dict(n=M, dtype="float64"), BATCH, True),
-    ("`a.item(i)` -> Python float", f"{C2P}.TimeScalarExtraction.time_item",
-     dict(n=M, dtype="float64"), BATCH, False),
-    ("`float(a[i])`", f"{C2P}.TimeScalarExtraction.time_float_of_index",
-     dict(n=M, dtype="float64"), BATCH, False),
-    ("NumPy scalar `x + y`", f"{C2P}.TimeScalarArithmetic.time_add",
-     dict(scalar="numpy"), BATCH, False),
-    ("`a.tolist()`", f"{C2P}.TimeToList.time_tolist", dict(n=M, dtype="float64"), M, True),
-    ("`list(a)`", f"{C2P}.TimeToList.time_list", dict(n=M, dtype="float64"), M, False),
-    ("full `repr(a)`", f"{C2P}.TimeReprFull.time_repr_full",
-     dict(n=10**5, dtype="float64"), 10**5, True),
-    ("`pickle.dumps` (protocol 5)", f"{C2P}.TimePickle.time_dumps",
-     dict(n=M, dtype="float64", protocol="5"), M, True),
-    ("Python-loop sum", f"{LOOPS}.TimeLoopSum.time_sum",
-     dict(n=M, dtype="float64", method="iter_loop"), M, True),
-    ("vectorized `a.sum()`", f"{LOOPS}.TimeLoopSum.time_sum",
-     dict(n=M, dtype="float64", method="vectorized"), M, True),
-    ("Python-loop gather", f"{LOOPS}.TimeGather.time_gather",
-     dict(n=M, dtype="float64", method="loop"), M, False),
-    ("fancy-index gather `a[idx]`", f"{LOOPS}.TimeGather.time_gather",
-     dict(n=M, dtype="float64", method="fancy"), M, False),
-    ("`np.array(list)`", f"{P2C}.TimeFromPython.time_array",
-     dict(n=M, dtype="float64"), M, False),
-    ("`a[i] = x` in a loop", f"{P2C}.TimeElementAssignment.time_assign",
-     dict(n=M, dtype="float64", method="loop"), M, False),
+    Crossing("`a[i]` -> NumPy scalar", f"{C2P}.TimeScalarExtraction.time_index", FLOAT,
+             BATCH, headline=True),
+    Crossing("`a.item(i)` -> Python float", f"{C2P}.TimeScalarExtraction.time_item", FLOAT,
+             BATCH),
+    Crossing("`float(a[i])`", f"{C2P}.TimeScalarExtraction.time_float_of_index", FLOAT, BATCH),
+    Crossing("NumPy scalar `x + y`", f"{C2P}.TimeScalarArithmetic.time_add",
+             dict(scalar="numpy"), BATCH),
+    Crossing("`a.tolist()`", f"{C2P}.TimeToList.time_tolist", FLOAT, M, headline=True),
+    Crossing("`list(a)`", f"{C2P}.TimeToList.time_list", FLOAT, M),
+    Crossing("full `repr(a)`", f"{C2P}.TimeReprFull.time_repr_full",
+             dict(n=10**5, dtype="float64"), 10**5, headline=True),
+    Crossing("`pickle.dumps` (protocol 5)", f"{C2P}.TimePickle.time_dumps",
+             dict(FLOAT, protocol="5"), M, headline=True),
+    Crossing("Python-loop sum", f"{LOOPS}.TimeLoopSum.time_sum",
+             dict(FLOAT, method="iter_loop"), M, headline=True),
+    Crossing("vectorized `a.sum()`", f"{LOOPS}.TimeLoopSum.time_sum",
+             dict(FLOAT, method="vectorized"), M, headline=True),
+    Crossing("Python-loop gather", f"{LOOPS}.TimeGather.time_gather",
+             dict(FLOAT, method="loop"), M),
+    Crossing("fancy-index gather `a[idx]`", f"{LOOPS}.TimeGather.time_gather",
+             dict(FLOAT, method="fancy"), M),
+    Crossing("`np.array(list)`", f"{P2C}.TimeFromPython.time_array", FLOAT, M),
+    Crossing("`a[i] = x` in a loop", f"{P2C}.TimeElementAssignment.time_assign",
+             dict(FLOAT, method="loop"), M),
 ]
 NUMPY_RATIOS = [
-    ("Python-loop sum / `a.sum()`", f"{LOOPS}.TrackBoundaryTax.track_loop_over_vectorized_sum",
-     dict(n=M)),
-    ("loop gather / fancy gather", f"{LOOPS}.TrackBoundaryTax.track_loop_over_fancy_gather",
-     dict(n=M)),
-    ("`tolist()` / `sum()` per element",
-     f"{LOOPS}.TrackBoundaryTax.track_tolist_over_sum_per_element", dict(n=M)),
+    Ratio("Python-loop sum / `a.sum()`",
+          f"{LOOPS}.TrackBoundaryTax.track_loop_over_vectorized_sum", dict(n=M)),
+    Ratio("loop gather / fancy gather",
+          f"{LOOPS}.TrackBoundaryTax.track_loop_over_fancy_gather", dict(n=M)),
+    Ratio("`tolist()` / `sum()` per element",
+          f"{LOOPS}.TrackBoundaryTax.track_tolist_over_sum_per_element", dict(n=M)),
 ]
 SPARK_ROWS = [
-    ("`toPandas()`, Arrow on", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
-     dict(rows=M, arrow="on", scenario="seed"), M, True),
-    ("`toPandas()`, Arrow off", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
-     dict(rows=M, arrow="off", scenario="seed"), M, True),
-    ("`toPandas()`, release default", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
-     dict(rows=M, arrow="default", scenario="seed"), M, True),
-    ("`toPandas()` mixed types, Arrow on", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
-     dict(rows=M, arrow="on", scenario="mixed"), M, False),
-    ("`toArrow()`", f"{SPARK}.TimeSparkToArrow.time_to_arrow", dict(rows=M), M, False),
-    ("`collect()` Rows", f"{SPARK}.TimeCollect.time_collect", dict(rows=10**5), 10**5, True),
-    ("`createDataFrame(pandas)`, Arrow", f"{SPARK}.TimeCreateDataFrame.time_create_dataframe",
-     dict(rows=M, source="pandas-arrow"), M, False),
-    ("`createDataFrame(numpy)`", f"{SPARK}.TimeCreateDataFrame.time_create_dataframe",
-     dict(rows=M, source="numpy"), M, False),
-    ("row-at-a-time Python UDF", f"{UDF}.TimeColumnTransform.time_transform",
-     dict(rows=M, udf="python_udf"), M, True),
-    ("pandas UDF", f"{UDF}.TimeColumnTransform.time_transform",
-     dict(rows=M, udf="pandas_udf"), M, False),
-    ("Arrow-optimised Python UDF", f"{UDF}.TimeColumnTransform.time_transform",
-     dict(rows=M, udf="arrow_python_udf"), M, False),
-    ("Spark Connect `toPandas()`", f"{SPARK}.TimeSparkConnect.time_to_pandas",
-     dict(rows=M, session="connect"), M, False),
+    Crossing("`toPandas()`, Arrow on", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
+             dict(rows=M, arrow="on", scenario="seed"), M, headline=True),
+    Crossing("`toPandas()`, Arrow off", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
+             dict(rows=M, arrow="off", scenario="seed"), M, headline=True),
+    Crossing("`toPandas()`, release default", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
+             dict(rows=M, arrow="default", scenario="seed"), M, headline=True),
+    Crossing("`toPandas()` mixed types, Arrow on", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
+             dict(rows=M, arrow="on", scenario="mixed"), M),
+    Crossing("`toArrow()`", f"{SPARK}.TimeSparkToArrow.time_to_arrow", dict(rows=M), M),
+    Crossing("`collect()` Rows", f"{SPARK}.TimeCollect.time_collect", dict(rows=10**5),
+             10**5, headline=True),
+    Crossing("`createDataFrame(pandas)`, Arrow",
+             f"{SPARK}.TimeCreateDataFrame.time_create_dataframe",
+             dict(rows=M, source="pandas-arrow"), M),
+    Crossing("`createDataFrame(numpy)`", f"{SPARK}.TimeCreateDataFrame.time_create_dataframe",
+             dict(rows=M, source="numpy"), M),
+    Crossing("row-at-a-time Python UDF", f"{UDF}.TimeColumnTransform.time_transform",
+             dict(rows=M, udf="python_udf"), M, headline=True),
+    Crossing("pandas UDF", f"{UDF}.TimeColumnTransform.time_transform",
+             dict(rows=M, udf="pandas_udf"), M),
+    Crossing("Arrow-optimised Python UDF", f"{UDF}.TimeColumnTransform.time_transform",
+             dict(rows=M, udf="arrow_python_udf"), M),
+    Crossing("Spark Connect `toPandas()`", f"{SPARK}.TimeSparkConnect.time_to_pandas",
+             dict(rows=M, session="connect"), M),
 ]
 SPARK_RATIOS = [
-    ("Spark row -> NumPy, in `tolist()` elements",
-     f"{SPARK}.TrackSparkOverhead.track_spark_row_cost_in_tolist_elements", {}),
+    Ratio("Spark row -> NumPy, in `tolist()` elements",
+          f"{SPARK}.TrackSparkOverhead.track_spark_row_cost_in_tolist_elements", {}),
 ]
 
 
@@ -111,6 +135,14 @@ def load_matrix(config_path):
     with open(config_path) as f:
         req = json.load(f)["matrix"]["req"]
     return req["numpy"], req["pyspark"]
+
+
+def load_param_names(results_dir):
+    """{benchmark: [parameter names]} from results/benchmarks.json (asv's results files
+    hold parameter values only)."""
+    with open(os.path.join(results_dir, "benchmarks.json")) as f:
+        benchmarks = json.load(f)
+    return {name: b["param_names"] for name, b in benchmarks.items() if name != "version"}
 
 
 def latest_results(results_dir, machine):
@@ -127,19 +159,20 @@ def latest_results(results_dir, machine):
     return chosen
 
 
-def lookup(result, benchmark, params):
+def lookup(result, benchmark, params, param_names):
     """(value, None) or (None, why) for one parameter combination."""
     if result is None:
         return None, "no results"
     if benchmark not in result.get_all_result_keys():
         return None, "not run"
-    names = _param_names(benchmark)
-    wanted = [repr(params[name]) for name in names]
-    combos = list(itertools.product(*result.get_result_params(benchmark)))
-    if tuple(wanted) not in combos:
+    if benchmark not in param_names:
+        raise KeyError(f"{benchmark}: unknown to results/benchmarks.json")
+    wanted = tuple(repr(params[name]) for name in param_names[benchmark])
+    recorded = result.get_result_params(benchmark)
+    combos = list(itertools.product(*recorded))
+    if wanted not in combos:
         return None, "not run"
-    value = result.get_result_value(benchmark, result.get_result_params(benchmark))
-    value = value[combos.index(tuple(wanted))]
+    value = result.get_result_value(benchmark, recorded)[combos.index(wanted)]
     if value is None:
         return None, "failed"
     if isinstance(value, float) and math.isnan(value):
@@ -147,80 +180,85 @@ def lookup(result, benchmark, params):
     return value, None
 
 
-_PARAM_NAMES = {}
+def machine_facts(results_dir, machine):
+    """One line naming what the results were measured on: the CPU, then every other
+    fact results/<machine>/machine.json holds (asv's, and any a tool added)."""
+    path = os.path.join(results_dir, machine, "machine.json")
+    if not os.path.exists(path):
+        return f"Measured on machine {machine}: CPU not recorded (no {machine}/machine.json)."
+    with open(path) as f:
+        facts = json.load(f)
+    cpu = facts.pop("cpu", "") or "not recorded"
+    others = ", ".join(f"{key}: {_fact(value)}" for key, value in facts.items()
+                       if key not in ("machine", "version"))
+    return f"Measured on machine {machine}: CPU {cpu}" + (f" ({others})." if others else ".")
 
 
-def _param_names(benchmark):
-    if benchmark not in _PARAM_NAMES:
-        raise KeyError(f"{benchmark}: unknown to results/benchmarks.json")
-    return _PARAM_NAMES[benchmark]
+def _fact(value):
+    if isinstance(value, list):
+        return " ".join(map(_fact, value))
+    return value if isinstance(value, str) else json.dumps(value)
 
 
-def load_param_names(results_dir):
-    with open(os.path.join(results_dir, "benchmarks.json")) as f:
-        benchmarks = json.load(f)
-    _PARAM_NAMES.update({name: b["param_names"] for name, b in benchmarks.items()
-                         if name != "version"})
+class Section(NamedTuple):
+    """One library's releases side by side, the others held at their reference pins."""
+    library: str          # "NumPy" or "PySpark"
+    versions: list        # its releases in the matrix, oldest first
+    results: dict         # {release: Results} of the environments that have results
+    param_names: dict     # load_param_names
+    rows: list            # [Crossing]
+    ratios: list          # [Ratio]
+    per: str              # "element" or "row"
+
+    def figure(self, version, row):
+        """(value, None) or (None, why) of a Crossing or Ratio in one release."""
+        return lookup(self.results.get(version), row.benchmark, row.params, self.param_names)
 
 
 # ------------------------------------------------------------------------ formatting
 
-def human_time(seconds):
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.2g} ns"
-
-
-def cost_table(rows, versions, results_of, per):
-    """Markdown rows of cost per element/row, and the changes beyond NOISE."""
-    lines, changes = [], []
-    for label, benchmark, params, divisor, _ in rows:
+def cost_table(section):
+    """Markdown table of cost per element/row, and the changes beyond NOISE."""
+    table, changes = [], []
+    for row in section.rows:
         cells, previous = [], None
-        for version in versions:
-            value, why = lookup(results_of(version), benchmark, params)
+        for version in section.versions:
+            value, why = section.figure(version, row)
             if why:
                 cells.append(why)
                 previous = None
                 continue
-            cost = value / divisor
+            cost = value / row.divisor
             cells.append(human_time(cost))
             if previous is not None:
                 ratio = cost / previous[1]
                 if ratio > NOISE or ratio < 1 / NOISE:
                     word = "slower" if ratio > 1 else "faster"
                     factor = ratio if ratio > 1 else 1 / ratio
-                    changes.append(f"- {label}: {previous[0]} -> {version} {factor:.2f}x "
+                    changes.append(f"- {row.label}: {previous[0]} -> {version} {factor:.2f}x "
                                    f"{word} ({human_time(previous[1])} -> "
-                                   f"{human_time(cost)} per {per})")
+                                   f"{human_time(cost)} per {section.per})")
             previous = (version, cost)
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return lines, changes
+        table.append([row.label, *cells])
+    headers = [f"crossing (per {section.per})", *section.versions]
+    return markdown_table(headers, table), changes
 
 
-def ratio_table(rows, versions, results_of):
-    lines = []
-    for label, benchmark, params in rows:
-        cells = []
-        for version in versions:
-            value, why = lookup(results_of(version), benchmark, params)
-            cells.append(why or f"{value:.3g}")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return lines
+def ratio_table(section):
+    table = [[row.label] + [why or f"{value:.3g}" for value, why in
+                            (section.figure(version, row) for version in section.versions)]
+             for row in section.ratios]
+    return markdown_table(["ratio", *section.versions], table)
 
 
-def header(first, versions):
-    return [f"| {first} | " + " | ".join(versions) + " |",
-            "|---|" + "---|" * len(versions)]
-
-
-def section(title, library, versions, results_of, rows, ratios, per, fixed):
+def section_text(title, section, fixed):
+    library, per = section.library, section.per
     lines = [f"## {title}", "",
              f"{library} releases side by side, {fixed}. Cost per {per}.", ""]
-    table, changes = cost_table(rows, versions, results_of, per)
-    lines += header(f"crossing (per {per})", versions) + table + [""]
+    table, changes = cost_table(section)
+    lines += table + [""]
     lines += [f"Boundary tax (ratios, {library} releases side by side):", ""]
-    lines += header("ratio", versions) + ratio_table(ratios, versions, results_of) + [""]
+    lines += ratio_table(section) + [""]
     lines += [f"Changes beyond the noise threshold ({NOISE:.2f}x, the 95th percentile of "
               f"run-to-run differences here; confirm one by re-running both environments) "
               f"between consecutive {library} releases:", ""]
@@ -228,21 +266,20 @@ def section(title, library, versions, results_of, rows, ratios, per, fixed):
     return lines + [""]
 
 
-def headline(numpy_versions, spark_versions, numpy_of, spark_of):
+def headline(sections):
     """README's table: the headline crossings, oldest vs newest release."""
-    lines = ["| crossing | cost per element/row, oldest -> newest release |", "|---|---|"]
-    for rows, versions, results_of, library in (
-            (NUMPY_ROWS, numpy_versions, numpy_of, "NumPy"),
-            (SPARK_ROWS, spark_versions, spark_of, "PySpark")):
-        for label, benchmark, params, divisor, is_headline in rows:
-            if not is_headline:
+    table = []
+    for section in sections:
+        for row in section.rows:
+            if not row.headline:
                 continue
             cells = []
-            for version in (versions[0], versions[-1]):
-                value, why = lookup(results_of(version), benchmark, params)
-                cells.append(f"{library} {version}: {why or human_time(value / divisor)}")
-            lines.append(f"| {label} | " + " -> ".join(cells) + " |")
-    return lines
+            for version in (section.versions[0], section.versions[-1]):
+                value, why = section.figure(version, row)
+                cells.append(f"{section.library} {version}: "
+                             f"{why or human_time(value / row.divisor)}")
+            table.append([row.label, " -> ".join(cells)])
+    return markdown_table(["crossing", "cost per element/row, oldest -> newest release"], table)
 
 
 # ----------------------------------------------------------------------------- chart
@@ -254,18 +291,19 @@ def chart(path, sections):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(sections), figsize=(7 * len(sections), 5.5))
-    for ax, (library, versions, results_of, rows, per) in zip(axes, sections):
-        for label, benchmark, params, divisor, is_headline in rows:
-            if not is_headline:
+    for ax, section in zip(axes, sections):
+        versions, library, per = section.versions, section.library, section.per
+        for row in section.rows:
+            if not row.headline:
                 continue
             xs, ys = [], []
             for i, version in enumerate(versions):
-                value, why = lookup(results_of(version), benchmark, params)
+                value, why = section.figure(version, row)
                 if not why:
                     xs.append(i)
-                    ys.append(value / divisor * 1e9)
+                    ys.append(value / row.divisor * 1e9)
             if xs:
-                ax.plot(xs, ys, marker="o", label=label.replace("`", ""))
+                ax.plot(xs, ys, marker="o", label=row.label.replace("`", ""))
         ax.set_xticks(range(len(versions)), versions)
         ax.set_yscale("log")
         ax.set_xlabel(f"{library} release")
@@ -285,37 +323,33 @@ START, END = "<!-- report:start -->", "<!-- report:end -->"
 
 
 def build(results_dir, machine, config_path):
+    """(REPORT.md's text, README's headline table lines, [Section] for the chart)."""
     numpy_versions, spark_versions = load_matrix(config_path)
-    load_param_names(results_dir)
+    param_names = load_param_names(results_dir)
     results = latest_results(results_dir, machine)
     ref_numpy, ref_spark = numpy_versions[-1], spark_versions[-1]
+    numpy = Section("NumPy", numpy_versions,
+                    {v: results[v, ref_spark] for v in numpy_versions if (v, ref_spark) in results},
+                    param_names, NUMPY_ROWS, NUMPY_RATIOS, "element")
+    spark = Section("PySpark", spark_versions,
+                    {v: results[ref_numpy, v] for v in spark_versions if (ref_numpy, v) in results},
+                    param_names, SPARK_ROWS, SPARK_RATIOS, "row")
 
-    def numpy_of(version):
-        return results.get((version, ref_spark))
-
-    def spark_of(version):
-        return results.get((ref_numpy, version))
-
-    found = sorted(results, key=lambda k: (k[0], k[1]))
     lines = ["# Boundary report", "",
              f"Generated by `make report` from results/{machine}/ (no benchmark re-run): "
-             f"{len(found)} of {len(numpy_versions) + len(spark_versions) - 1} matrix "
+             f"{len(results)} of {len(numpy_versions) + len(spark_versions) - 1} matrix "
              f"environments have results. Times are asv's recorded median per call "
              f"divided by the elements (or rows, or batched operations) it covers; "
              f"NumPy crossings at n = 10**6 float64 unless named, Spark at 10**6 rows "
              f"(collect: 10**5).", "",
+             machine_facts(results_dir, machine), "",
              "![cost per element by release](cost-per-element.png)", ""]
-    lines += section("NumPy crossings by NumPy release", "NumPy", numpy_versions, numpy_of,
-                     NUMPY_ROWS, NUMPY_RATIOS, "element",
-                     f"pandas/pyarrow/PySpark fixed at the reference pins (PySpark {ref_spark}); "
-                     f"the four scalar rows are per operation")
-    lines += section("Spark crossings by PySpark release", "PySpark", spark_versions,
-                     spark_of, SPARK_ROWS, SPARK_RATIOS, "row",
-                     f"NumPy/pandas/pyarrow fixed at the reference pins (NumPy {ref_numpy})")
-    sections = [("NumPy", numpy_versions, numpy_of, NUMPY_ROWS, "element"),
-                ("PySpark", spark_versions, spark_of, SPARK_ROWS, "row")]
-    return "\n".join(lines), headline(numpy_versions, spark_versions, numpy_of, spark_of), \
-        sections
+    lines += section_text("NumPy crossings by NumPy release", numpy,
+                          f"pandas/pyarrow/PySpark fixed at the reference pins (PySpark "
+                          f"{ref_spark}); the four scalar rows are per operation")
+    lines += section_text("Spark crossings by PySpark release", spark,
+                          f"NumPy/pandas/pyarrow fixed at the reference pins (NumPy {ref_numpy})")
+    return "\n".join(lines), headline([numpy, spark]), [numpy, spark]
 
 
 def update_readme(path, table_lines):

@@ -26,11 +26,10 @@ import sys
 import pyperf
 from asv.results import iter_results_for_machine
 
-from formatting import human_time, markdown_table
-from scratch_asv import ROOT, commit, run_asv, scratch_config
+from scratch_asv import ROOT, commit, run_asv, scratch_config  # first: makes `benchmarks` importable
 
-sys.path.insert(0, ROOT)
-from benchmarks import bench_spark_conversion, common  # noqa: E402  (attributes only)
+from benchmarks import common, spark_data
+from formatting import human_time, markdown_table
 
 SCRATCH = os.path.join(ROOT, ".asv", "agreement")
 TOLERANCE = 0.15
@@ -42,7 +41,7 @@ CASES = [
     ("bench_c_to_python.TimeScalarExtraction.time_item", (10**3, "int64")),
     ("bench_c_to_python.TimeScalarArithmetic.time_add", ("numpy",)),
     ("bench_c_to_python.TimeToList.time_tolist", (M, "float64")),
-    ("bench_c_to_python.TimeRepr.time_repr_summarised", (M, "float64")),
+    ("bench_c_to_python.TimeReprSummarised.time_repr", (M, "float64")),
     ("bench_c_to_python.TimePickle.time_dumps", (M, "float64", "5")),
     ("bench_loops.TimeLoopSum.time_sum", (M, "float64", "iter_loop")),
     ("bench_loops.TimeLoopSum.time_sum", (M, "float64", "vectorized")),
@@ -51,18 +50,16 @@ CASES = [
 ]
 # pyperf options: its defaults (20 processes x (1 warm-up + 3 values), loops calibrated
 # to >= 0.1 s per value) for NumPy cases, with this environment (thread counts, size
-# cap, Spark settings) passed on to its workers; a Spark worker starts a JVM (~8 s), so
-# ROUNDS processes, each after setup's counted warm-up (bench_spark_conversion.warm_up)
-# taking what asv takes: one call (asv's number selection), then its most samples.
-# asv processes per case here: the NumPy benchmarks' own rounds (common.Benchmark), and
-# as many for Spark, which records 1 to save JVM starts. One JVM process is not a "min of
-# many": the minimum over 10 calls in 10 fresh processes ranged 180-235 ms for
-# toPandas(10**6), as the shared machine's speed shifts for seconds at a time (see
-# README, "Agreement").
+# cap, Spark settings) passed on to its workers; a Spark worker starts a JVM, so ROUNDS
+# processes, each after setup's counted warm-up (spark_data.warm_up), taking what asv
+# takes: one call (asv's number selection), then its most samples. asv processes per
+# case here: the NumPy benchmarks' own rounds (common.Benchmark), and as many for Spark,
+# which records 1 to save JVM starts: one JVM process is one draw, so like is compared
+# with like (docs/measurement.md).
 ROUNDS = common.Benchmark.rounds
 PYPERF_OPTIONS = ["--copy-env"]
 SPARK_PYPERF_OPTIONS = ["--processes", str(ROUNDS), "--warmups", "1",
-                        "--values", str(bench_spark_conversion._Spark.repeat[1])]
+                        "--values", str(spark_data.SparkBenchmark.repeat[1])]
 
 
 def case_id(name, params):

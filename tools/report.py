@@ -22,16 +22,14 @@ import json
 import math
 import os
 import re
-import sys
 from typing import NamedTuple
 
 from asv.results import iter_results_for_machine
 
-from formatting import human_time, markdown_table
+from scratch_asv import ROOT  # first: makes `benchmarks` importable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from benchmarks.common import BATCH  # noqa: E402  (batched benchmarks: BATCH ops per call)
+from benchmarks.common import BATCH  # batched benchmarks: BATCH operations per call
+from formatting import human_time, markdown_table
 
 # Changes between consecutive releases smaller than this factor are not called out: it
 # is the 95th percentile of the run-to-run ratios that `make repeat` measures on the

@@ -7,6 +7,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The tools run as scripts (tools/ on the path): the root makes `benchmarks` importable.
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 PATH_KEYS = ("repo", "benchmark_dir", "env_dir", "results_dir", "html_dir")
 
 

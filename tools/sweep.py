@@ -8,6 +8,11 @@ last, newest value of every list in asv.conf.json). Which part of the suite runs
 - one that differs only by PySpark: the Spark suite;
 and the installed-versions track everywhere. Any other environment is a matrix error.
 
+Every environment is recorded under the name asv gives it (for the reference one, the
+name `make bench` records under too: tools/asv_identity.py), and a sweep, fresh or
+resumed, refuses to start when the machine name's results folder records another CPU
+than this one: a series never mixes hardware.
+
 Resumable: the checkpoint plugin (tools/asv_checkpoint.py) saves results after every
 benchmark, and each environment runs with `--skip-existing`. An environment whose
 results file already holds every benchmark of its part is reported done and not
@@ -28,6 +33,7 @@ from asv import environment
 from asv.config import Config
 from asv.results import Results, get_filename
 
+import asv_identity
 from scratch_asv import ROOT, commit, run_asv, write_config
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
@@ -42,7 +48,7 @@ PARTS = {
 
 
 def reference_pins(raw_config):
-    return {name: values[-1] for name, values in raw_config["matrix"]["req"].items()}
+    return asv_identity.reference_pins(raw_config["matrix"])
 
 
 def part_of(requirements, reference):
@@ -98,6 +104,10 @@ def main():
     with open(CONFIG) as f:
         raw_config = json.load(f)
     conf = Config.load(CONFIG)
+    conflict = asv_identity.machine_conflict(conf.results_dir, args.machine,
+                                             asv_identity.cpu_identity())
+    if conflict:
+        sys.exit(f"sweep: {conflict}")
     envs = list(environment.get_environments(conf, None))
     reference = reference_pins(raw_config)
     head = commit()

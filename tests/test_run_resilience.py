@@ -16,8 +16,8 @@ import pytest
 
 from conftest import ROOT, TEST_MACHINE, asv, temp_asv_config
 
-import asv_checkpoint  # noqa: E402  (tools/ is on sys.path: conftest)
-from scratch_asv import asv_command, commit  # noqa: E402
+import asv_checkpoint
+from scratch_asv import asv_command, commit
 
 SUITE = textwrap.dedent('''
     import os, time

@@ -6,17 +6,17 @@ it), as the bytes still allocated after the result is built, divided by n. Fixed
 headers (an array object, a list object) spread over n elements, so small n reads a
 little above the per-element figure. The tests check every figure against CPython and
 NumPy ground truth (Python 3.11):
-- a view adds no data bytes (only its ~100-byte header); a copy adds `itemsize`;
+- a view adds no data bytes (only its array header); a copy adds `itemsize`;
 - `tolist()` pays an 8-byte list slot plus one Python object per element: a float is
   24 bytes, an int below 2**30 is a 32-byte struct (`sys.getsizeof` says 28: the
   struct is padded) -> 32 and 40 bytes/element;
 - `list(a)` pays a slot plus one NumPy scalar, a 24-byte object (`np.float64`
   subclasses `float`; `sys.getsizeof` says 32 because NumPy's `__sizeof__` adds the
   itemsize) -> 32 bytes/element for both dtypes;
-- a protocol-5 pickle carries `itemsize` per element plus a ~150-byte header.
+- a protocol-5 pickle carries `itemsize` per element plus a fixed header.
 These are object bytes. Resident memory is a little more: CPython's small-object
 allocator hands out 16-byte multiples, so a 24-byte float occupies 32 bytes and
-`tolist()` of 10**6 floats grows the process by ~40 MB (see `PeakmemToList`).
+`tolist()` grows the process by about 40 bytes per element (see `PeakmemToList`).
 
 Parameters: `n` (10**3 .. 10**6) to show the fixed part fading; `dtype` (float64,
 int64) because Python floats and ints have different sizes.

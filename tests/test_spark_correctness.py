@@ -74,7 +74,7 @@ def test_to_pandas_dtypes_match_the_source(spark):
     for name, arr in sd.source_arrays(ROWS, "mixed").items():
         if name == "label":
             assert pd.api.types.is_string_dtype(got[name].dtype), got[name].dtype
-        elif arr.dtype.kind == "M" and int(pd.__version__.split(".")[0]) < 3:
+        elif arr.dtype.kind == "M" and common.release(pd.__version__) < common.release("3"):
             # pandas < 3 keeps timestamps in nanoseconds; pandas 3 keeps Spark's microseconds
             assert got[name].dtype == np.dtype("datetime64[ns]"), got[name].dtype
             np.testing.assert_array_equal(got[name].to_numpy().astype(arr.dtype), arr)

@@ -183,7 +183,9 @@ def published_paths(html):
     found = []
     for path in html.rglob("*"):
         name = str(path.relative_to(html))
-        found += [(name, p) for p in absolute_paths(name)]
+        # Component by component: a folder name such as "cpu-... (..., AVX512_ICL)"
+        # followed by "/" is not a path; asv writes a path into a name sanitized.
+        found += [(name, p) for part in path.relative_to(html).parts for p in absolute_paths(part)]
         if path.is_file() and path.suffix in (".json", ".html", ".js"):
             text = path.read_text(errors="replace")
             found += [(name, p) for p in (str(ROOT), util.sanitize_filename(str(ROOT)))

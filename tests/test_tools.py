@@ -22,7 +22,7 @@ from scratch_asv import asv_command, scratch_config
 
 MACHINE = "fake-machine"
 BEFORE, AFTER = "1" * 40, "2" * 40
-REPR = "bench_c_to_python.TimeRepr.time_repr_summarised(100000, 'float64')"
+REPR = "bench_c_to_python.TimeReprSummarised.time_repr(100000, 'float64')"
 SUM = "bench_no_crossing.TimeAggregations.time_sum(1000, 'int64')"
 ARROW = "bench_spark_conversion.TimeSparkToArrow.time_to_arrow(1000000)"
 COLLECT = "bench_spark_conversion.TimeCollect.time_collect(10000)"

@@ -48,8 +48,9 @@ class TimeSparkToPandas(SparkBenchmark):
     skips = [Skip(
         f"toPandas without Arrow (off, or this version's default) of the mixed table is "
         f"bounded to {sd.ROW_PATH_LIMIT} rows: tens of seconds per call",
-        lambda p, v: p["scenario"] == "mixed" and sd.above_row_path_limit(p, v) and (
-            p["arrow"] == "off" or p["arrow"] == "default" and sd.before(ss.ARROW_DEFAULT_ON_FROM)(p, v)))]
+        lambda p, v: p["scenario"] == "mixed" and p["rows"] > sd.ROW_PATH_LIMIT and (
+            p["arrow"] == "off"
+            or p["arrow"] == "default" and sd.pyspark_before(ss.ARROW_DEFAULT_ON_FROM, v)))]
 
     def setup(self, rows, arrow, scenario):
         common.skip_declared(self, rows, arrow, scenario)
@@ -108,7 +109,7 @@ class TimeSparkToArrow(SparkBenchmark):
 
     params = [ROWS]
     param_names = ["rows"]
-    skips = [Skip("DataFrame.toArrow needs pyspark>=4.0", sd.before("4.0"))]
+    skips = [Skip("DataFrame.toArrow needs pyspark>=4.0", lambda p, v: sd.pyspark_before("4.0", v))]
 
     def setup(self, rows):
         common.skip_declared(self, rows)
@@ -177,7 +178,7 @@ class TimeCreateDataFrame(SparkBenchmark):
     param_names = ["rows", "source"]
     skips = [Skip(f"createDataFrame from pandas without Arrow is bounded to {sd.ROW_PATH_LIMIT} "
                   "rows: tens of seconds per call",
-                  lambda p, v: p["source"] == "pandas-no-arrow" and sd.above_row_path_limit(p, v))]
+                  lambda p, v: p["source"] == "pandas-no-arrow" and p["rows"] > sd.ROW_PATH_LIMIT)]
 
     def setup(self, rows, source):
         common.skip_declared(self, rows, source)
@@ -202,7 +203,7 @@ class TimeSparkConnect(SparkBenchmark):
     params = ([10**4, 10**6], list(ss.SESSION_KINDS))
     param_names = ["rows", "session"]
     skips = [Skip("Spark Connect needs pyspark>=4.0 (3.5 ships no Connect server)",
-                  lambda p, v: p["session"] == "connect" and sd.before("4.0")(p, v))]
+                  lambda p, v: p["session"] == "connect" and sd.pyspark_before("4.0", v))]
 
     def setup(self, rows, session):
         common.skip_declared(self, rows, session)

@@ -7,11 +7,10 @@ fails tests/test_committed_results.py. A version X.Y.Z is plotted as the number
 X + Y/100 + Z/10000 (2.4.6 -> 2.0406; see `version_number`).
 """
 
-from importlib import metadata
-
+from . import common
 from .common import release
 
-LIBRARIES = ["numpy", "pandas", "pyarrow", "pyspark"]
+LIBRARIES = common.LIBRARIES
 
 
 def version_number(text):
@@ -29,10 +28,10 @@ class TrackInstalledVersion:
     version = "1"
 
     def setup(self, library):
-        try:
-            self.version = metadata.version(library)
-        except metadata.PackageNotFoundError:
-            raise NotImplementedError(f"{library} is not installed here") from None
+        # `self.version` would shadow asv's benchmark version attribute
+        self.installed = common.installed_versions().get(library)
+        if self.installed is None:
+            raise NotImplementedError(f"{library} is not installed here")
 
     def track_installed_version(self, library):
-        return version_number(self.version)
+        return version_number(str(self.installed))

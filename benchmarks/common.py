@@ -66,11 +66,14 @@ def release(text):
     return Version(text)
 
 
+LIBRARIES = ["numpy", "pandas", "pyarrow", "pyspark"]
+
+
 @functools.lru_cache(maxsize=None)
 def installed_versions():
     """{library: Version} of the benchmark libraries importable here."""
     found = {}
-    for library in ("numpy", "pandas", "pyarrow", "pyspark"):
+    for library in LIBRARIES:
         try:
             found[library] = release(metadata.version(library))
         except metadata.PackageNotFoundError:

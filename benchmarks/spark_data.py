@@ -173,14 +173,9 @@ def pipeline(df):
     return to_numpy_all(df.toPandas())
 
 
-def above_row_path_limit(params, versions):
-    """For a Skip: the case converts more than ROW_PATH_LIMIT rows."""
-    return params["rows"] > ROW_PATH_LIMIT
-
-
-def before(version):
-    """For a Skip: the installed PySpark is older than `version`."""
-    return lambda params, versions: versions["pyspark"] < common.release(version)
+def pyspark_before(version, versions):
+    """For a Skip's `applies`: the installed PySpark is older than `version`."""
+    return versions["pyspark"] < common.release(version)
 
 
 # ---------------------------------------------------------------------------- warm-up

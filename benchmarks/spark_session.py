@@ -293,8 +293,7 @@ def _classic_on(the_master):
 
 def classic_session():
     """The process's classic (py4j) SparkSession, created on first use."""
-    with _lock:
-        return _state.get("classic") or _classic_on(master())
+    return _classic_on(master())
 
 
 def connect_available():

@@ -136,11 +136,17 @@ def test_unreachable_connect_server_fails_fast_with_a_clear_error():
     assert elapsed < 30
 
 
-def test_without_java_every_spark_benchmark_is_skipped_with_the_reason(tmp_path):
-    python_dir = os.path.dirname(sys.executable)
-    env = dict(os.environ, PATH=os.pathsep.join([python_dir, str(tmp_path)]))  # no java on it
+@pytest.fixture
+def no_java_env(tmp_path):
+    """This environment with no Java: PATH holds only the interpreter's folder and an
+    empty one, and no JAVA_HOME."""
+    env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), str(tmp_path)]))
     env.pop("JAVA_HOME", None)
-    summary = summary_in_subprocess(r"^bench_spark", env=env)
+    return env
+
+
+def test_without_java_every_spark_benchmark_is_skipped_with_the_reason(no_java_env):
+    summary = summary_in_subprocess(r"^bench_spark", env=no_java_env)
     assert not summary["failed"] and not summary["ok"], summary
     java_skips = 0
     for label, printed in summary["skipped"]:
@@ -153,11 +159,8 @@ def test_without_java_every_spark_benchmark_is_skipped_with_the_reason(tmp_path)
     assert summary["sessions"] == {"master": None, "connect_url": None}
 
 
-def test_without_java_the_numpy_suite_still_runs(tmp_path):
-    python_dir = os.path.dirname(sys.executable)
-    env = dict(os.environ, PATH=os.pathsep.join([python_dir, str(tmp_path)]))
-    env.pop("JAVA_HOME", None)
-    summary = summary_in_subprocess(r"bench_no_crossing\.TimeArithmetic\.time_add", env=env)
+def test_without_java_the_numpy_suite_still_runs(no_java_env):
+    summary = summary_in_subprocess(r"bench_no_crossing\.TimeArithmetic\.time_add", env=no_java_env)
     assert len(summary["ok"]) == 6 and not summary["failed"], summary
 
 

@@ -11,13 +11,13 @@ counted warm-up of the timed operation on the first `setup` of each combination
 
 JVM starts: asv runs every method x parameter combination in a fresh process, and each
 starts its own JVM, which dominates the suite's time. So only the headline conversions
-(toPandas, the pipeline, toArrow, createDataFrame) sweep all three sizes; the rest use
+(toPandas, the pipeline, toArrow, createDataFrame) sweep both sizes; the rest use
 the sizes that show their scaling, and steps whose cost doesn't depend on rows (views,
 zero-copy) use 10**6 only. What each class costs a run: docs/spark.md.
 
-Parameters: `rows` (10**4, 10**5, 10**6) separates per-call costs (a Spark job) from
-per-row costs; `arrow` ("on", "off", "default" = whatever this PySpark version ships:
-off before 4.2, on from 4.2) because Arrow is the columnar fast path and off is the
+Parameters: `rows` (10**4, 10**6) separates per-call costs (a Spark job) from
+per-row costs; `arrow` ("on", "off"; a release's default is one of them: off before
+4.2, on from 4.2) because Arrow is the columnar fast path and off is the
 row-by-row pickle path; `scenario` because strings and timestamps convert per value
 even with Arrow; `session` ("classic" py4j vs Spark Connect gRPC).
 
@@ -43,14 +43,15 @@ from .spark_data import ROWS, SCENARIOS, SparkBenchmark
 class TimeSparkToPandas(SparkBenchmark):
     """`DataFrame.toPandas()` of a cached table: Arrow batches vs pickled rows."""
 
-    params = (ROWS, ss.ARROW_MODES, SCENARIOS)
+    # No "release default" mode: it is the same call as "off" before PySpark 4.2 and as
+    # "on" from 4.2 (ss.ARROW_DEFAULT_ON_FROM), so it would be measured twice.
+    params = (ROWS, ["on", "off"], SCENARIOS)
     param_names = ["rows", "arrow", "scenario"]
     skips = [Skip(
-        f"toPandas without Arrow (off, or this version's default) of the mixed table is "
-        f"bounded to {sd.ROW_PATH_LIMIT} rows: tens of seconds per call",
-        lambda p, v: p["scenario"] == "mixed" and p["rows"] > sd.ROW_PATH_LIMIT and (
-            p["arrow"] == "off"
-            or p["arrow"] == "default" and sd.pyspark_before(ss.ARROW_DEFAULT_ON_FROM, v)))]
+        f"toPandas without Arrow of the mixed table is bounded to {sd.ROW_PATH_LIMIT} "
+        f"rows: tens of seconds per call",
+        lambda p, v: p["scenario"] == "mixed" and p["rows"] > sd.ROW_PATH_LIMIT
+        and p["arrow"] == "off")]
 
     def setup(self, rows, arrow, scenario):
         common.skip_declared(self, rows, arrow, scenario)

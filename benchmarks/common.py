@@ -7,6 +7,7 @@ re-run of `setup` before every timed call costs a dictionary look-up, not a rebu
 import functools
 import os
 import statistics
+import sys
 import time
 from importlib import metadata
 from typing import Callable, NamedTuple
@@ -59,6 +60,24 @@ def positive_int_setting(name, what="number of elements"):
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{name} must be a positive integer {what} (got {raw!r})")
     return int(raw)
+
+
+# What `asv run --quick` asks of every case (asv/runner.py): one process, one call.
+ASV_QUICK = {"number": 1, "repeat": 1, "warmup_time": 0, "rounds": 1}
+
+
+def asv_quick_run():
+    """True inside a case that `asv run --quick` started. asv_runner applies quick mode's
+    settings to its own wrapper of the benchmark (as the first of its attribute sources),
+    which the benchmark's `setup` can't see, so look for that wrapper up the stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        sources = getattr(frame.f_locals.get("self"), "_attr_sources", None)
+        if isinstance(sources, list):
+            first = sources[0] if sources else None
+            return all(getattr(first, k, None) == v for k, v in ASV_QUICK.items())
+        frame = frame.f_back
+    return False
 
 
 def release(text):

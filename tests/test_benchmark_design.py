@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import io
 import itertools
+import json
 import re
 
 import numpy as np
@@ -135,3 +136,39 @@ def test_declared_skips_are_what_setup_raises():
         with contextlib.redirect_stdout(out):
             skipped = bench.do_setup()
         assert skipped == (reason is not None) and (reason is None or reason in out.getvalue())
+
+
+PROBE = '''
+import json, os
+from benchmarks import common, spark_data
+
+class TimeProbe:
+    def setup(self):
+        with open(os.environ["PROBE_OUT"], "w") as f:
+            json.dump([common.asv_quick_run(), spark_data.warmup_calls()], f)
+
+    def time_probe(self):
+        pass
+'''
+
+
+@pytest.mark.parametrize("extra, quick", [
+    (dict(common.ASV_QUICK), True),   # what `asv run --quick` passes
+    ({}, False),                      # a normal run
+    ({"repeat": 1}, False),           # one setting from -a is not quick mode
+])
+def test_setup_sees_asv_quick_mode_and_warms_up_once(tmp_path, monkeypatch, extra, quick):
+    # asv_runner's own loading path: the benchmark's setup runs under its wrapper.
+    from asv_runner.discovery import get_benchmark_from_name
+
+    root = tmp_path / "probe_benchmarks"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "bench_probe.py").write_text(PROBE)
+    out = tmp_path / "out.json"
+    monkeypatch.setenv("PROBE_OUT", str(out))
+    monkeypatch.setenv("BOUNDARY_BENCH_WARMUP_CALLS", "30")
+    bench = get_benchmark_from_name(str(root), "bench_probe.TimeProbe.time_probe",
+                                    extra_params=extra)
+    bench.do_setup()
+    assert json.loads(out.read_text()) == [quick, 1 if quick else 30]

@@ -1,23 +1,29 @@
-"""`make sweep`: build every environment of asv.conf.json's matrix and run its part of
-the suite there, recording results for the current commit under one machine name.
+"""`make sweep`: run every environment of asv.conf.json's matrix, releases interleaved,
+recording results (with their samples) for the current commit under one machine name.
 
 The matrix holds one library's releases at a time against fixed reference pins (the
-last, newest value of every list in asv.conf.json). Which part of the suite runs where:
-- the reference environment: everything;
-- an environment that differs from it only by NumPy: the NumPy suite;
-- one that differs only by PySpark: the Spark suite;
-and the installed-versions track everywhere. Any other environment is a matrix error.
+last, newest value of every list in asv.conf.json): each environment is on one axis --
+numpy, pyspark or pandas -- and the reference environment is on every axis. A benchmark
+runs on the axes whose library is on its path (PARTS), in the environments of those axes.
 
-Every environment is recorded under the name asv gives it (for the reference one, the
-name `make bench` records under too: tools/asv_identity.py), and a sweep, fresh or
-resumed, refuses to start when the machine name's results folder records another CPU
-than this one: a series never mixes hardware.
+Interleaving: releases that are compared with each other are measured in alternation,
+so each release's samples span the same stretch of the shared machine's time.
+- The NumPy part runs as one `asv run --interleave-rounds` over the NumPy axis: asv runs
+  round 3 of every benchmark in every environment, then round 2, then round 1.
+- Spark benchmarks have one round (a JVM start per process is their main cost), so the
+  sweep runs one `asv run` per Spark benchmark class over the environments of its axes,
+  in forward order for one class and reverse order for the next: no release is ever more
+  than one class away from the others.
+Candidate changes are then confirmed by tools/compare.py, A B A B in fresh processes.
+
+The sweep refuses to start when the machine name's results folder records another CPU
+than this one (tools/asv_identity.py): a series never mixes hardware.
 
 Resumable: the checkpoint plugin (tools/asv_checkpoint.py) saves results after every
-benchmark, and each environment runs with `--skip-existing`. An environment whose
-results file already holds every benchmark of its part is reported done and not
-started; an interrupted one resumes at the benchmark that was in flight. Results of
-other environments and of other commits are never opened for writing.
+benchmark, and every `asv run` has `--skip-existing`: run the sweep again after an
+interruption and it resumes at the class that was in flight (a case interrupted between
+its rounds keeps the rounds already recorded). Results of other commits and machines are
+never opened for writing.
 
 Usage: python tools/sweep.py --machine NAME [--dry-run]
 """
@@ -31,19 +37,25 @@ import time
 
 from asv import environment
 from asv.config import Config
-from asv.results import Results, get_filename
+from asv_runner.discovery import disc_benchmarks
 
 import asv_identity
 from scratch_asv import ROOT, commit, run_asv, write_config
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 SWEEP_DIR = os.path.join(ROOT, ".asv", "sweep")
+AXES = ("numpy", "pyspark", "pandas")
 
-# asv's -b: a regular expression searched in each benchmark's full name.
+# Which benchmarks each axis runs (asv's -b: a regular expression searched in each
+# benchmark's full name): those with that library on their path.
 PARTS = {
-    "numpy": r"^bench_(?!spark)",             # every NumPy module, and bench_versions
+    "numpy": r"^(bench_(?!spark)|bench_spark_conversion\.Time(Pandas|Arrow)ToNumpy\.)",
     "pyspark": r"^bench_(spark|versions)",
-    "reference": None,                         # the whole suite
+    # toPandas in its modes and column mixes, createDataFrame from pandas, pandas UDFs,
+    # pandas -> NumPy.
+    "pandas": r"^(bench_spark_conversion\.(TimeSparkToPandas|PeakmemSparkToPandas|"
+              r"TimeSparkToNumpy|TimePandasToNumpy|TimeCreateDataFrame)\.|bench_spark_udf\.|"
+              r"bench_versions\.)",
 }
 
 
@@ -51,54 +63,71 @@ def reference_pins(raw_config):
     return asv_identity.reference_pins(raw_config["matrix"])
 
 
-def part_of(requirements, reference):
-    """'reference', 'numpy' or 'pyspark': which suite an environment runs."""
+def axis_of(requirements, reference):
+    """'reference', or the library ('numpy', 'pyspark', 'pandas') whose release this
+    environment varies."""
     differs = sorted(k for k, v in reference.items() if requirements.get(k) != v)
     if not differs:
         return "reference"
-    if differs in (["numpy"], ["pyspark"]):
+    if len(differs) == 1 and differs[0] in AXES:
         return differs[0]
     raise SystemExit(f"asv.conf.json matrix: environment with {requirements} differs from "
                      f"the reference pins in {differs}; each environment may vary one of "
-                     f"numpy or pyspark (see README, 'The version matrix')")
+                     f"{', '.join(AXES)} (see docs/matrix.md)")
 
 
-def single_env_config(raw_config, requirements, index):
-    """A copy of asv.conf.json whose matrix is exactly one environment (asv can't select
-    a matrix entry from the command line); same env name, env_dir and results_dir."""
-    matrix = dict(raw_config["matrix"], req={k: [v] for k, v in requirements.items()})
-    return write_config(os.path.join(SWEEP_DIR, f"env-{index}.json"), matrix=matrix,
-                        exclude=[], include=[])
+def axes_of(name):
+    """The axes a benchmark runs on."""
+    return tuple(axis for axis in AXES if re.search(PARTS[axis], name))
 
 
-def selected_benchmarks(conf, pattern):
-    """Names of the benchmarks a part runs, from the last discovery (None if unknown)."""
-    path = os.path.join(conf.results_dir, "benchmarks.json")
-    try:
-        with open(path) as f:
-            names = [name for name in json.load(f) if name != "version"]
-    except (OSError, ValueError):
-        return None
-    return {n for n in names if pattern is None or re.search(pattern, n)}
+def benchmark_classes(benchmark_dir):
+    """{'module.Class': axes} of every discovered benchmark, in discovery order (asv's
+    own discovery, in this interpreter)."""
+    classes = {}
+    for bench in disc_benchmarks(benchmark_dir):
+        axes = axes_of(bench.name)
+        if axes:
+            classes.setdefault(bench.name.rsplit(".", 1)[0], axes)
+    return classes
 
 
-def missing_benchmarks(conf, env, machine, commit, pattern):
-    """Benchmarks of this part without a result for (machine, env, commit); None when
-    the last discovery is unknown (the run itself will tell)."""
-    wanted = selected_benchmarks(conf, pattern)
-    if wanted is None:
-        return None
-    path = os.path.join(conf.results_dir, get_filename(machine, commit, env.name))
-    if not os.path.isfile(path):
-        return wanted
-    return wanted - set(Results.load(path).get_all_result_keys())
+def groups(classes):
+    """[(label, axes, regex)]: the NumPy part as one interleaved run, then each class
+    that runs on the pyspark or pandas axis as its own run over those axes."""
+    plan = [("NumPy part", ("numpy",), PARTS["numpy"])]
+    for cls, axes in classes.items():
+        spark_axes = tuple(a for a in axes if a != "numpy")
+        if spark_axes:
+            plan.append((cls, spark_axes, rf"^{re.escape(cls)}\."))
+    return plan
+
+
+def group_config(raw_config, axes, index, reverse):
+    """A copy of asv.conf.json whose matrix holds the environments of `axes` (the other
+    libraries at their reference pins), in reverse release order when `reverse`."""
+    reference = reference_pins(raw_config)
+    req = {}
+    for lib, values in raw_config["matrix"]["req"].items():
+        values = values if lib in axes else [reference[lib]]
+        req[lib] = values[::-1] if reverse else values
+    matrix = dict(raw_config["matrix"], req=req)
+    return write_config(os.path.join(SWEEP_DIR, f"group-{index}.json"), matrix=matrix,
+                        exclude=raw_config.get("exclude", []), include=[])
+
+
+def check_matrix(conf, raw_config):
+    """Every environment of the matrix is the reference or on one axis."""
+    reference = reference_pins(raw_config)
+    return {env.name: axis_of(env.requirements, reference)
+            for env in environment.get_environments(conf, None)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--machine", required=True)
     parser.add_argument("--dry-run", action="store_true",
-                        help="list the environments and what each would run")
+                        help="list the runs, their environments and benchmarks")
     args = parser.parse_args()
 
     with open(CONFIG) as f:
@@ -108,42 +137,34 @@ def main():
                                              asv_identity.cpu_identity())
     if conflict:
         sys.exit(f"sweep: {conflict}")
-    envs = list(environment.get_environments(conf, None))
-    reference = reference_pins(raw_config)
+    envs = check_matrix(conf, raw_config)
     head = commit()
-    plan = [(env, part_of(env.requirements, reference)) for env in envs]
+    plan = groups(benchmark_classes(os.path.join(ROOT, conf.benchmark_dir)))
 
-    print(f"sweep: {len(plan)} environments, commit {head[:8]}, machine {args.machine}",
-          flush=True)
+    print(f"sweep: {len(envs)} environments, {len(plan)} runs, commit {head[:8]}, "
+          f"machine {args.machine}", flush=True)
     started = time.monotonic()
     failed = []
-    for i, (env, part) in enumerate(plan, 1):
-        label = f"[{i}/{len(plan)}] numpy {env.requirements['numpy']}, " \
-                f"pyspark {env.requirements['pyspark']} ({part} suite)"
-        missing = missing_benchmarks(conf, env, args.machine, head, PARTS[part])
-        if missing is not None and not missing:
-            print(f"{label}: done earlier, skipped", flush=True)
-            continue
+    for i, (label, axes, regex) in enumerate(plan, 1):
+        config = group_config(raw_config, axes, i, reverse=i % 2 == 0)
+        n_envs = len(list(environment.get_environments(Config.load(config), None)))
+        title = f"[{i}/{len(plan)}] {label}: {n_envs} environments ({', '.join(axes)} axis)"
         if args.dry_run:
-            print(f"{label}: would run {'all' if missing is None else len(missing)} "
-                  f"benchmarks", flush=True)
+            print(f"{title}: --bench {regex}", flush=True)
             continue
-        print(f"{label}: running", flush=True)
+        print(f"{title}: running", flush=True)
         t0 = time.monotonic()
-        command = ["run", f"{head}^!", "--machine", args.machine, "--skip-existing",
-                   "--show-stderr"]
-        if PARTS[part]:
-            command += ["--bench", PARTS[part]]
-        code = run_asv(single_env_config(raw_config, env.requirements, i), *command).returncode
-        minutes = (time.monotonic() - t0) / 60
+        code = run_asv(config, "run", f"{head}^!", "--machine", args.machine,
+                       "--skip-existing", "--interleave-rounds", "--record-samples",
+                       "--show-stderr", "--bench", regex).returncode
         # asv exits 2 when a benchmark failed: recorded, the sweep goes on.
         status = "finished" if code == 0 else f"asv exited {code}"
-        print(f"{label}: {status} in {minutes:.1f} min "
+        print(f"{title}: {status} in {(time.monotonic() - t0) / 60:.1f} min "
               f"(sweep so far {(time.monotonic() - started) / 60:.1f} min)", flush=True)
         if code != 0:
             failed.append(label)
     print(f"sweep: {(time.monotonic() - started) / 60:.1f} min; "
-          f"{len(failed)} environment(s) with failures{': ' if failed else ''}"
+          f"{len(failed)} run(s) with failures{': ' if failed else ''}"
           f"{'; '.join(failed)}", flush=True)
     return 1 if failed else 0
 

@@ -1,0 +1,165 @@
+"""tools/crosscheck.py (`make crosscheck`): which cases it checks, its agreement rule,
+its virtual environments' pin check, and one case timed end to end outside asv."""
+
+import json
+import random
+import sys
+from importlib import metadata
+
+import pytest
+
+import crosscheck
+from crosscheck import Case
+
+
+def change(axis, a, b, benchmark, params, ratio, confirmed=True):
+    """A change of results/confirmations/<machine>.json (the fields crosscheck reads)."""
+    return {"axis": axis, "a": a, "b": b, "benchmark": benchmark, "params": params,
+            "sweep_ratio": ratio, "pair_ratios": [ratio] * 5, "ratio": ratio, "low": ratio,
+            "high": ratio, "confirmed": confirmed,
+            "direction": "slower" if ratio > 1 else "faster"}
+
+
+def test_top_changes_are_the_confirmed_ones_of_largest_effect_either_way():
+    confirmations = {"min_effect": 0.1, "changes": [
+        change("numpy", "2.0.2", "2.1.3", "bench_loops.TimeLoopSum.time_sum", ["1000"], 1.3),
+        change("numpy", "2.1.3", "2.2.6", "bench_c_to_python.TimeToList.time_tolist", ["1000"], 0.4),
+        change("pyspark", "4.0.5", "4.1.4", "bench_spark_udf.TimeUdf.time_udf", ["'row'"], 3.0,
+               confirmed=False),
+        change("pandas", "3.0.6", "3.1.1", "bench_spark_conversion.TimeSparkToPandas.time_to_pandas",
+               ["10000"], 2.0),
+    ]}
+    top = crosscheck.top_changes(confirmations, 2)
+    # 0.4 (2.5x faster) outranks 2.0 (2x slower); the unconfirmed 3.0 is not a claim.
+    assert [(c.benchmark.split(".")[1], c.asv_ratio, c.claim) for c in top] == \
+        [("TimeToList", 0.4, "faster"), ("TimeSparkToPandas", 2.0, "slower")]
+    assert top[0] == Case("numpy", "2.1.3", "2.2.6", "bench_c_to_python.TimeToList.time_tolist",
+                          ("1000",), 0.4, "faster")
+    assert len(crosscheck.top_changes(confirmations, 10)) == 3
+
+
+def unchanged(axis, benchmark, cost):
+    return Case(axis, "a", "b", benchmark, (str(cost),), 1.0, "unchanged")
+
+
+def test_five_unchanged_cases_one_spark_then_cheap_numpy_spread_over_families():
+    candidates = [
+        unchanged("pyspark", "bench_spark_udf.TimeUdf.time_udf", 9),
+        unchanged("pandas", "bench_spark_conversion.TimeSparkToPandas.time_to_pandas", 3),
+        unchanged("pyspark", "bench_spark_conversion.TimeCollect.time_collect", 5),
+        unchanged("numpy", "bench_c_to_python.TimeToList.time_tolist", 1),
+        unchanged("numpy", "bench_c_to_python.TimeToList.time_tolist", 2),
+        unchanged("numpy", "bench_c_to_python.TimePickle.time_dumps", 4),
+        unchanged("numpy", "bench_loops.TimeLoopSum.time_sum", 8),
+        unchanged("numpy", "bench_loops.TimeLoopSum.time_sum", 7),
+        unchanged("numpy", "bench_no_crossing.TimeArithmetic.time_add", 6),
+        unchanged("numpy", "bench_python_to_c.TimeFromPython.time_array", 30),
+    ]
+    cost = lambda case: float(case.params[0])
+    chosen = crosscheck.unchanged_cases(candidates, cost)
+    # The cheapest Spark case, then the cheapest of each NumPy module before any module
+    # twice (bench_python_to_c, though dearest, before a second bench_c_to_python case).
+    assert [(c.benchmark.split(".")[0], c.params[0]) for c in chosen] == [
+        ("bench_spark_conversion", "3"), ("bench_c_to_python", "1"), ("bench_no_crossing", "6"),
+        ("bench_loops", "7"), ("bench_python_to_c", "30")]
+    shuffled = candidates[:]
+    random.Random(1).shuffle(shuffled)
+    assert crosscheck.unchanged_cases(shuffled, cost) == chosen
+    assert len(crosscheck.unchanged_cases(candidates, cost, count=7)) == 7
+    numpy_only = [c for c in candidates if not crosscheck.is_spark(c.benchmark)]
+    assert crosscheck.unchanged_cases(numpy_only[:2], cost) == numpy_only[:2]
+
+
+@pytest.mark.parametrize("asv_ratio, independent, agree", [
+    (1.30, 1.18, True),    # both slower
+    (0.70, 0.85, True),    # both faster (0.85 < 1 / 1.1)
+    (1.02, 0.95, True),    # both unchanged
+    (1.30, 1.05, False),   # change not reproduced
+    (1.30, 0.70, False),   # reproduced the other way round
+    (1.00, 1.25, False),   # unchanged in asv, a change here
+    (0.92, 0.90, False),   # 0.92 is within 1 / 1.1, 0.90 beyond
+])
+def test_agreement_is_the_same_verdict_at_min_effect(asv_ratio, independent, agree):
+    assert crosscheck.agrees(asv_ratio, independent, 0.10) is agree
+
+
+def test_verdict_is_symmetric_in_the_ratio():
+    """2x slower and 2x faster are changes of one size: b/a and a/b swap verdicts."""
+    for ratio in (1.05, 1.099, 1.101, 1.5, 2.0):
+        forward, backward = crosscheck.verdict(ratio, 0.1), crosscheck.verdict(1 / ratio, 0.1)
+        assert {forward, backward} in ({"unchanged"}, {"slower", "faster"})
+
+
+def test_pin_check_refuses_an_environment_whose_versions_differ():
+    here = {name: metadata.version(name) for name in ("numpy", "pyperf")}
+    assert crosscheck.pin_differences(sys.executable, here) == []
+    assert crosscheck.pin_differences(sys.executable, dict(here, numpy="1.0.0")) == \
+        [f"numpy {here['numpy']} (pinned 1.0.0)"]
+    assert crosscheck.pin_differences(sys.executable, {"no-such-package": "1.0"}) == \
+        ["no-such-package not installed (pinned 1.0)"]
+
+
+def test_an_environment_with_exactly_the_pins_is_reused(tmp_path, monkeypatch):
+    """No pip run when the pins match (pip would fail here: it's switched off)."""
+    python = tmp_path / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    python.chmod(0o755)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    assert crosscheck.ensure_venv(str(tmp_path), {"numpy": metadata.version("numpy")}) == str(python)
+
+
+def test_release_environments_hold_the_reference_pins_but_one():
+    reference = crosscheck.reference_pins()
+    pins = crosscheck.release_pins("numpy", "2.0.2", reference)
+    assert pins["numpy"] == "2.0.2"
+    assert {k: v for k, v in pins.items() if k != "numpy"} == \
+        {k: v for k, v in reference.items() if k != "numpy"}
+    assert crosscheck.venv_path("numpy", "2.0.2", reference).endswith("/.asv/crosscheck/numpy-2.0.2")
+    # the newest release of any axis is the reference environment: one venv for all
+    assert crosscheck.venv_path("pyspark", reference["pyspark"], reference).endswith(
+        "/.asv/crosscheck/reference")
+    with pytest.raises(ValueError, match=r"axis must be one of .*'numpy'.* \(got 'scipy'\)"):
+        crosscheck.release_pins("scipy", "1.0", reference)
+    assert crosscheck.requirement_pin("pyperf") == metadata.version("pyperf")
+
+
+def test_draws_run_as_asv_runs_benchmarks(monkeypatch):
+    monkeypatch.setenv("BOUNDARY_BENCH_SIZE_CAP", "2000")
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    env = crosscheck.draw_environment()
+    assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
+    assert "BOUNDARY_BENCH_SIZE_CAP" not in env and "BOUNDARY_BENCH_WARMUP_CALLS" not in env
+
+
+def test_one_numpy_case_timed_twice_in_one_release_gives_ratio_near_one():
+    """End to end, with this interpreter standing in for both releases: fresh processes
+    A B A B ..., a ratio near 1, and its row in the table."""
+    case = Case("numpy", "2.4.6", "2.4.6", "bench_c_to_python.TimeScalarExtraction.time_item",
+                ("1000", "'int64'"), 1.0, "unchanged")
+    timing = crosscheck.time_case(case, sys.executable, sys.executable, number=20, draws=5,
+                                  env=crosscheck.draw_environment())
+    assert timing.draws == 5
+    assert 0.8 < timing.ratio < 1.25 and 0.7 < timing.min_ratio < 1.4, timing
+    row = crosscheck.table_row(case, timing, 0.10)
+    assert row[:5] == ["numpy", "2.4.6 -> 2.4.6",
+                       "`bench_c_to_python.TimeScalarExtraction.time_item(1000, 'int64')`",
+                       "unchanged", "1.000"]
+    assert row[5].startswith(f"{timing.ratio:.3f} (")
+    assert row[-1] == ("yes" if crosscheck.agrees(1.0, timing.ratio, 0.10) else "NO")
+
+
+def test_a_case_that_was_not_timed_does_not_agree():
+    case = Case("numpy", "2.0.2", "2.1.3", "bench_loops.TimeLoopSum.time_sum", ("1000",), 1.5,
+                "slower")
+    row = crosscheck.table_row(case, "failed: boom", 0.10)
+    assert row[3] == "slower (confirmed)" and row[5] == "failed: boom" and row[-1] == "NO"
+
+
+def test_a_failing_draw_says_which_case_and_why(tmp_path):
+    case = Case("numpy", "a", "b", "bench_c_to_python.TimeScalarExtraction.no_such_method",
+                ("1000", "'int64'"), 1.0, "unchanged")
+    with pytest.raises(RuntimeError, match=r"TimeScalarExtraction.no_such_method\(1000, 'int64'\) "
+                                           r"failed in .*AttributeError"):
+        crosscheck.draw(sys.executable, case, 1, crosscheck.draw_environment(),
+                        str(tmp_path / "out.json"))

@@ -16,7 +16,7 @@ export MKL_NUM_THREADS := 1
 # Extra `asv run` arguments for `make bench`, e.g. ASV_ARGS="--cpu-affinity 1 -b TimeToList".
 ASV_ARGS ?=
 
-.PHONY: setup publish bench sweep report repeat agreement smoke test preview clean
+.PHONY: setup publish bench sweep report repeat agreement crosscheck smoke test preview clean
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "boundary-bench needs Python 3.11; set PYTHON=/path/to/python3.11"'
@@ -61,6 +61,11 @@ repeat: setup
 # asv's figures for 10 representative cases vs pyperf's (fresh processes) for the same calls.
 agreement: setup
 	$(BIN)/python tools/agreement.py --machine $(MACHINE)
+
+# The N (default 5) largest confirmed version changes and 5 unchanged cases timed again
+# outside asv, in their own venvs (.asv/crosscheck/); writes report/crosscheck.md.
+crosscheck: setup
+	$(BIN)/python tools/crosscheck.py --machine $(MACHINE) $(if $(N),--changes $(N))
 
 # Every benchmark once per parameter combination, in one process, at 2000 elements:
 # does the suite still run? (nothing recorded)

@@ -94,7 +94,7 @@ def reference_env(config):
     conf = Config.load(str(config))
     pins = asv_identity.reference_pins(conf.matrix)
     return next(env for env in environment.get_environments(conf, None)
-                if sweep.part_of(env.requirements, pins) == "reference")
+                if sweep.axis_of(env.requirements, pins) == "reference")
 
 
 # --- item 7: environment names -----------------------------------------------------------
@@ -275,4 +275,4 @@ def test_resumed_sweep_refuses_another_cpu_before_running_anything(tmp_path, mon
 
     write_machine(config, asv_identity.cpu_identity())
     assert run_sweep(monkeypatch, config, "--dry-run") == 0
-    assert "would run" in capsys.readouterr().out
+    assert "--bench" in capsys.readouterr().out

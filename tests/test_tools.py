@@ -1,5 +1,6 @@
 """The tools' own logic (measurement quality, sweep, report), on fixed inputs."""
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -123,23 +124,52 @@ def test_repeatability_misses_are_flagged_numpy_and_spark_beyond_its_band(two_ru
         == {REPR: 2.44, ARROW: 0.56, COLLECT_BIG: 1.4}
 
 
-def test_sweep_plan_and_resume_detection():
+def test_sweep_axes_cover_the_matrix_one_library_at_a_time():
+    raw = json.loads((ROOT / "asv.conf.json").read_text())
     conf = Config.load(str(ROOT / "asv.conf.json"))
+    reference = sweep.reference_pins(raw)
     envs = list(environment.get_environments(conf, None))
-    reference = sweep.reference_pins(json.loads((ROOT / "asv.conf.json").read_text()))
-    parts = sorted(sweep.part_of(env.requirements, reference) for env in envs)
-    assert parts == ["numpy"] * 3 + ["pyspark"] * 4 + ["reference"]
-    committed = report.latest_results(str(ROOT / "results"), "reference-2core")
-    for env in envs:
-        pattern = sweep.PARTS[sweep.part_of(env.requirements, reference)]
-        done = committed.get((env.requirements["numpy"], env.requirements["pyspark"]))
-        if done is not None:  # a committed environment is complete: nothing to resume
-            assert sweep.missing_benchmarks(conf, env, "reference-2core", done.commit_hash,
-                                            pattern) == set()
-        todo = sweep.missing_benchmarks(conf, env, "reference-2core", "0" * 40, pattern)
-        assert todo and all(pattern is None or name.startswith("bench_") for name in todo)
-    with pytest.raises(SystemExit, match=r"differs from the reference pins in \['numpy', 'pyspark'\]"):
-        sweep.part_of(dict(reference, numpy="1.26.4", pyspark="3.5.9"), reference)
+    axes = [sweep.axis_of(env.requirements, reference) for env in envs]
+    req = raw["matrix"]["req"]
+    # every release of each axis against the reference pins, the reference once
+    assert sorted(axes) == sorted(["reference"] + [axis for axis in sweep.AXES
+                                                   for _ in req[axis][:-1]])
+    for axis in sweep.AXES:
+        releases = {env.requirements[axis] for env, a in zip(envs, axes) if a in (axis, "reference")}
+        assert releases == set(req[axis]), axis
+    for one, other in itertools.combinations(sweep.AXES, 2):
+        with pytest.raises(SystemExit, match=rf"differs from the reference pins in "
+                                             rf"\['{min(one, other)}', '{max(one, other)}'\]"):
+            sweep.axis_of(dict(reference, **{one: req[one][0], other: req[other][0]}), reference)
+
+
+def test_sweep_runs_each_benchmark_on_the_axes_with_its_library_on_the_path():
+    classes = sweep.benchmark_classes(str(ROOT / "benchmarks"))
+    assert classes["bench_c_to_python.TimeScalarExtraction"] == ("numpy",)
+    assert classes["bench_spark_conversion.TimeSparkToPandas"] == ("pyspark", "pandas")
+    assert classes["bench_spark_conversion.TimeSparkToArrow"] == ("pyspark",)
+    assert classes["bench_spark_conversion.TimePandasToNumpy"] == ("numpy", "pyspark", "pandas")
+    assert classes["bench_spark_udf.TimeColumnTransform"] == ("pyspark", "pandas")
+    assert classes["bench_versions.TrackInstalledVersion"] == ("numpy", "pyspark", "pandas")
+    assert all(axes for axes in classes.values())  # nothing is left out of the sweep
+    plan = sweep.groups(classes)
+    assert plan[0] == ("NumPy part", ("numpy",), sweep.PARTS["numpy"])
+    assert [label for label, _, _ in plan[1:]] == \
+        [cls for cls, axes in classes.items() if set(axes) - {"numpy"}]
+
+
+def test_sweep_alternates_the_release_order_between_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep, "SWEEP_DIR", str(tmp_path))
+    raw = json.loads((ROOT / "asv.conf.json").read_text())
+    orders = []
+    for index, reverse in ((1, False), (2, True)):
+        conf = Config.load(sweep.group_config(raw, ("pyspark", "pandas"), index, reverse))
+        envs = list(environment.get_environments(conf, None))
+        assert {sweep.axis_of(e.requirements, sweep.reference_pins(raw)) for e in envs} \
+            == {"reference", "pyspark", "pandas"}
+        assert len(envs) == len(raw["matrix"]["req"]["pyspark"]) + len(raw["matrix"]["req"]["pandas"]) - 1
+        orders.append([e.name for e in envs])
+    assert orders[0] == orders[1][::-1]
 
 
 @pytest.mark.parametrize("number", [1, 10])

@@ -1,0 +1,518 @@
+"""Which release made a crossing faster or slower: every recorded case compared between
+releases, and every candidate change re-measured before it is believed.
+
+compare_all: for each axis of the version matrix (numpy, pyspark, pandas: one library
+varied, everything else at the reference pins, the newest value of every list), each
+step between consecutive releases and the oldest -> newest step, every case (benchmark,
+parameter combination) of that axis's part of the suite is "faster", "slower",
+"unchanged" or "missing" (with the reason). The test is asv compare's own: the ratio
+beyond MIN_EFFECT and the two runs told apart by asv's statistics on the samples that
+`asv run --record-samples` kept (track_ benchmarks, which have no samples: the ratio
+alone).
+
+confirm: every candidate (faster or slower) is re-measured with both releases
+interleaved in fresh processes, A B A B ... `pairs` times; one process per release and
+draw runs all of a release step's candidates with asv_runner's own machinery
+(tools/confirm_worker.py, in the asv environment's own python and environment
+variables). A pair ratio is B's value over A's in the same draw. The rule:
+
+    a change is CONFIRMED when the median pair ratio is beyond MIN_EFFECT in the
+    candidate's direction (> MIN_EFFECT slower, < 1/MIN_EFFECT faster) AND every pair
+    ratio is on that side of 1.
+
+Results go to results/confirmations/<machine>.json (written atomically, merged: entries
+for other cases and release steps are kept). ratio > 1 means the newer release is costlier.
+
+Usage:
+    python tools/compare.py confirm --machine NAME [--commit HASH] [--pairs N] [--max-minutes M]
+    python tools/compare.py upgrade numpy==2.0.2 numpy==2.4.6 --machine NAME [--python 3.12]
+"""
+
+import argparse
+import itertools
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from typing import NamedTuple
+
+from asv import environment, util
+from asv.commands.compare import _is_result_better, _isna, unroll_result
+from asv.config import Config
+from asv.results import iter_results_for_machine
+from packaging.version import InvalidVersion, Version
+
+import asv_identity
+import sweep
+from formatting import markdown_table
+from scratch_asv import ROOT, commit as git_commit, run_asv, write_config
+
+CONFIG = os.path.join(ROOT, "asv.conf.json")
+AXES = sweep.AXES  # numpy, pyspark, pandas
+# A change smaller than this ratio is not reported, whatever the statistics say; the
+# value is justified, from measured run-to-run noise, in docs/measurement.md.
+MIN_EFFECT = 1.2
+PAIRS = 5  # A B pairs per candidate; fewer cannot show "every pair agrees" meaningfully
+MIN_PAIRS = 5
+# Records the installed versions themselves, so it differs between releases by design.
+NOT_COMPARED = ("bench_versions.TrackInstalledVersion.",)
+WORKER = os.path.join(ROOT, "tools", "confirm_worker.py")
+WORKER_TIMEOUT = 3600  # seconds without output before a draw is killed (Spark is slow)
+SCRATCH = os.path.join(ROOT, ".asv", "compare")
+
+
+class Comparison(NamedTuple):
+    """One case between two releases of one axis's library (a older than b)."""
+    axis: str
+    a: str
+    b: str
+    benchmark: str
+    params: tuple        # asv's parameter strings, e.g. ("1000", "'float64'")
+    index: int           # the parameter combination's index (asv's "<benchmark>-<index>")
+    status: str          # "faster", "slower", "unchanged" or "missing"
+    ratio: float | None  # b / a of the recorded values; None when missing
+    reason: str = ""     # why it is missing
+
+
+class Compared(NamedTuple):
+    commit: str          # full hash of the results compared
+    cases: list          # [Comparison]
+
+
+def case_name(benchmark, params):
+    """As asv compare and `asv run -b` name a case: "benchmark(p1, p2)"."""
+    return f"{benchmark}({', '.join(params)})" if params else benchmark
+
+
+def load_matrix():
+    with open(CONFIG) as f:
+        return json.load(f)["matrix"]["req"]
+
+
+# --- compare_all: every case, from the recorded results ----------------------------------
+
+def release_steps(releases):
+    """Consecutive pairs of the releases (oldest first), then oldest -> newest if that is
+    not already one of them."""
+    ordered = sorted(releases, key=Version)
+    steps = list(zip(ordered, ordered[1:]))
+    if len(ordered) > 2:
+        steps.append((ordered[0], ordered[-1]))
+    return steps
+
+
+def recorded_cases(result):
+    """{(benchmark, params): (index, value, (stats, samples), version)} of one results
+    file, unrolled per parameter combination as asv compare unrolls them."""
+    cases = {}
+    for key in result.get_all_result_keys():
+        params = result.get_result_params(key)
+        combos = list(itertools.product(*params))
+        for _, (index, combo), value, stats, samples in unroll_result(
+                key, params, list(enumerate(combos)), result.get_result_value(key, params),
+                result.get_result_stats(key, params), result.get_result_samples(key, params)):
+            cases[(key, combo)] = (index, value, (stats, samples),
+                                   result.benchmark_version.get(key))
+    return cases
+
+
+def discovered_cases(results_dir):
+    """{(benchmark, params): index} of results_dir/benchmarks.json (asv's last discovery),
+    so a case no environment recorded is still listed; {} when there is none."""
+    try:
+        with open(os.path.join(results_dir, "benchmarks.json")) as f:
+            found = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return {(name, combo): index
+            for name, spec in found.items() if name != "version"
+            for index, combo in enumerate(itertools.product(*spec["params"]))}
+
+
+def verdict(old, new, old_ss, new_ss, factor, use_stats=True):
+    """asv compare's decision between two recorded values: "faster" (new better),
+    "slower" or "unchanged"."""
+    if _is_result_better(new, old, new_ss, old_ss, factor, use_stats=use_stats):
+        return "faster"
+    if _is_result_better(old, new, old_ss, new_ss, factor, use_stats=use_stats):
+        return "slower"
+    return "unchanged"
+
+
+def missing_reason(label, recorded, key):
+    """Why one side has no value for the case, or "" if it has one."""
+    if recorded is None:
+        return f"no results file for {label}"
+    if key not in recorded:
+        return f"not run in {label}"
+    value = recorded[key][1]
+    if value is None:
+        return f"failed in {label}"
+    if _isna(value):
+        return f"skipped in {label}"
+    return ""
+
+
+def compare_step(axis, a, b, result_a, result_b, keys, min_effect):
+    """[Comparison] of the cases `keys` ({(benchmark, params): index}) between the
+    results of release a and release b (None: no results file)."""
+    recorded_a = recorded_cases(result_a) if result_a else None
+    recorded_b = recorded_cases(result_b) if result_b else None
+    out = []
+    for (benchmark, params), index in sorted(keys.items()):
+        key = (benchmark, params)
+        reasons = [r for r in (missing_reason(f"{axis} {a}", recorded_a, key),
+                               missing_reason(f"{axis} {b}", recorded_b, key)) if r]
+        if not reasons:
+            (_, old, old_ss, old_version), (_, new, new_ss, new_version) = \
+                recorded_a[key], recorded_b[key]
+            if None not in (old_version, new_version) and old_version != new_version:
+                reasons = [f"benchmark versions differ ({old_version} vs {new_version})"]
+            elif old == 0:
+                reasons = [f"recorded value 0 in {axis} {a}: no ratio"]
+        if reasons:
+            out.append(Comparison(axis, a, b, benchmark, params, index, "missing", None,
+                                  "; ".join(reasons)))
+            continue
+        is_track = benchmark.rsplit(".", 1)[-1].startswith("track_")
+        status = verdict(old, new, old_ss, new_ss, min_effect, use_stats=not is_track)
+        out.append(Comparison(axis, a, b, benchmark, params, index, status, new / old))
+    return out
+
+
+def compare_all(results_dir, machine, commit=None, matrix=None, min_effect=MIN_EFFECT):
+    """Compared(commit, [Comparison]) for every axis, release step and case of the
+    newest commit with results for `machine` (or `commit`, a full hash or a prefix).
+    `matrix` is asv.conf.json's {library: [versions]} (the default)."""
+    matrix = matrix or load_matrix()
+    results = list(iter_results_for_machine(results_dir, machine))
+    if commit:
+        results = [r for r in results if r.commit_hash.startswith(commit)]
+    if not results:
+        raise util.UserError(f"--machine {machine}{' --commit ' + commit if commit else ''}: "
+                             f"no results in {results_dir}")
+    newest = max(results, key=lambda r: (r.date or 0, r.commit_hash)).commit_hash
+    pins = {lib: versions[-1] for lib, versions in matrix.items()}
+    by_requirements = {}
+    for result in results:
+        if result.commit_hash == newest:
+            requirements = tuple(sorted((lib, result.params.get(lib)) for lib in pins))
+            by_requirements[requirements] = result
+    discovered = discovered_cases(results_dir)
+
+    cases = []
+    for axis in AXES:
+        part = sweep.PARTS[axis]  # the benchmarks the sweep runs on this axis
+        for a, b in release_steps(matrix.get(axis, [])):
+            result_a, result_b = (by_requirements.get(tuple(sorted({**pins, axis: v}.items())))
+                                  for v in (a, b))
+            keys = dict(discovered)
+            for recorded in (result_a, result_b):
+                if recorded:
+                    keys.update({k: v[0] for k, v in recorded_cases(recorded).items()})
+            keys = {k: i for k, i in keys.items()
+                    if re.search(part, k[0])
+                    and not k[0].startswith(NOT_COMPARED)}
+            cases += compare_step(axis, a, b, result_a, result_b, keys, min_effect)
+    return Compared(newest, cases)
+
+
+# --- confirm: candidates re-measured in fresh, interleaved processes ----------------------
+
+def is_confirmed(pair_ratios, direction, min_effect=MIN_EFFECT):
+    """The confirmation rule (module docstring)."""
+    if not pair_ratios:
+        return False
+    median = statistics.median(pair_ratios)
+    if direction == "slower":
+        return median > min_effect and all(r > 1 for r in pair_ratios)
+    return median < 1 / min_effect and all(r < 1 for r in pair_ratios)
+
+
+def entry_key(entry):
+    return (entry["axis"], entry["a"], entry["b"], entry["benchmark"], list(entry["params"]))
+
+
+def write_json_atomically(path, data):
+    """Write `data` as JSON to a temporary file beside `path`, then rename it over `path`:
+    a failure at any point leaves the old file as it was."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
+                                     prefix=".confirmations-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def load_confirmations(path):
+    """The confirmations file as a dict, or None when there is none."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def merge_confirmations(path, header, entries):
+    """Add `entries` to the confirmations file at `path`: an entry replaces the one for
+    the same axis, releases and case; every other entry is kept. `header` holds machine,
+    cpu, commit, min_effect and pairs. Returns the merged document."""
+    old = load_confirmations(path) or {}
+    new_keys = {json.dumps(entry_key(e)) for e in entries}
+    kept = [e for e in old.get("changes", []) if json.dumps(entry_key(e)) not in new_keys]
+    document = {"version": 1, **header, "changes": kept + list(entries)}
+    write_json_atomically(path, document)
+    return document
+
+
+def confirmations_path(results_dir, machine):
+    return os.path.join(results_dir, "confirmations", f"{machine}.json")
+
+
+def environment_of(conf, requirements):
+    """The built asv environment with exactly these requirements (one-line error if none)."""
+    for env in environment.get_environments(conf, None, verbose=False):
+        if env.requirements == requirements:
+            if not env.check_presence():
+                break
+            return env
+    differs = ", ".join(f"{k} {v}" for k, v in sorted(requirements.items())
+                        if v != conf.matrix["req"].get(k, [v])[-1])
+    raise util.UserError(f"no built asv environment in {conf.env_dir} for "
+                         f"{differs or 'the reference pins'}: build it (make sweep) first")
+
+
+def draw(conf, requirements, case_ids):
+    """One fresh process of the environment with these requirements timing every case, in
+    its own python with its matrix environment variables as asv runs it:
+    ({case id: value}, {case id: why no value})."""
+    env = environment_of(conf, requirements)
+    with tempfile.TemporaryDirectory(prefix="asv-confirm-") as cwd:
+        output = os.path.join(cwd, "draw.json")
+        out, _, code = env.run([WORKER, os.path.abspath(conf.benchmark_dir), output, *case_ids],
+                               env=dict(os.environ, **env.env_vars), cwd=cwd,
+                               timeout=WORKER_TIMEOUT, valid_return_codes=None,
+                               return_stderr=True, redirect_stderr=True, dots=False,
+                               display_error=False)
+        if code != 0 or not os.path.exists(output):
+            last = (out.strip().splitlines() or ["no output"])[-1]
+            return {}, {case_id: f"process exited {code}: {last}" for case_id in case_ids}
+        with open(output) as f:
+            found = json.load(f)
+    return found["values"], found["errors"]
+
+
+def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN_EFFECT,
+            max_minutes=None, measure=draw):
+    """Re-measure `candidates` ([Comparison] faster/slower) release step by release step
+    and merge each step's entries into the confirmations file at `path` as soon as the
+    step is done. Returns (entries written, [(Comparison, why not re-measured)])."""
+    if pairs < MIN_PAIRS:
+        raise util.UserError(f"--pairs {pairs}: must be an integer >= {MIN_PAIRS}")
+    header = {"machine": machine, "cpu": asv_identity.recorded_cpu(conf.results_dir, machine)
+              or "", "commit": commit, "min_effect": min_effect, "pairs": pairs}
+    pins = {lib: versions[-1] for lib, versions in conf.matrix["req"].items()}
+    steps = {}
+    for case in candidates:
+        steps.setdefault((case.axis, case.a, case.b), []).append(case)
+    started = time.monotonic()
+    written, left = [], []
+    for number, ((axis, a, b), cases) in enumerate(sorted(steps.items()), 1):
+        label = f"[{number}/{len(steps)}] {axis} {a} -> {b}, {len(cases)} candidates"
+        if max_minutes is not None and time.monotonic() - started > max_minutes * 60:
+            left += [(case, "not re-measured (budget)") for case in cases]
+            print(f"{label}: not re-measured (budget of {max_minutes} min spent)", flush=True)
+            continue
+        sides = [{**pins, axis: v} for v in (a, b)]
+        ids = {case: f"{case.benchmark}-{case.index}" if case.params else case.benchmark
+               for case in cases}
+        ratios = {case: [] for case in cases}
+        errors = {}
+        for draw_number in range(1, pairs + 1):
+            (values_a, errors_a), (values_b, errors_b) = (
+                measure(conf, requirements, list(ids.values())) for requirements in sides)
+            for case, case_id in ids.items():
+                if case_id in values_a and case_id in values_b and values_a[case_id] > 0:
+                    ratios[case].append(values_b[case_id] / values_a[case_id])
+                else:
+                    errors.setdefault(case, errors_a.get(case_id) or errors_b.get(case_id)
+                                      or "value 0 in the older release")
+            print(f"{label}: pair {draw_number}/{pairs} done "
+                  f"({(time.monotonic() - started) / 60:.1f} min)", flush=True)
+        entries = []
+        for case in cases:
+            if case in errors:
+                left.append((case, f"re-measure {errors[case]}"))
+                continue
+            pair_ratios = ratios[case]
+            entries.append({
+                "axis": axis, "a": a, "b": b, "benchmark": case.benchmark,
+                "params": list(case.params), "sweep_ratio": case.ratio,
+                "pair_ratios": pair_ratios, "ratio": statistics.median(pair_ratios),
+                "low": min(pair_ratios), "high": max(pair_ratios),
+                "confirmed": is_confirmed(pair_ratios, case.status, min_effect),
+                "direction": case.status, "commit": commit})
+        merge_confirmations(path, header, entries)
+        written += entries
+        print(f"{label}: {sum(e['confirmed'] for e in entries)} of {len(cases)} confirmed",
+              flush=True)
+    return written, left
+
+
+# --- tables ------------------------------------------------------------------------------
+
+def effect(ratio):
+    """How big a ratio is either way: a halving counts as much as a doubling."""
+    return max(ratio, 1 / ratio)
+
+
+def ranked_table(changes, confirmed=True):
+    """Markdown table lines of the confirmations file's `changes` whose "confirmed" is
+    `confirmed`, largest effect first."""
+    chosen = sorted((c for c in changes if c["confirmed"] == confirmed),
+                    key=lambda c: -effect(c["ratio"]))
+    rows = [[f"{c['axis']} {c['a']} -> {c['b']}", f"`{case_name(c['benchmark'], c['params'])}`",
+             c["direction"], f"{c['ratio']:.2f}", f"{c['low']:.2f}-{c['high']:.2f}",
+             f"{c['sweep_ratio']:.2f}"] for c in chosen]
+    return markdown_table(["release step", "case", "direction", "ratio (new/old)",
+                           "pair range", "sweep ratio"], rows)
+
+
+def print_outcome(changes, left):
+    print("\nConfirmed changes, largest first:")
+    print("\n".join(ranked_table(changes)) if any(c["confirmed"] for c in changes)
+          else "(none)")
+    if any(not c["confirmed"] for c in changes):
+        print("\nCandidates that did not confirm:")
+        print("\n".join(ranked_table(changes, confirmed=False)))
+    for case, why in left:
+        print(f"not confirmed, {why}: {case.axis} {case.a} -> {case.b} "
+              f"{case_name(case.benchmark, case.params)}")
+
+
+def summary(cases):
+    counts = {status: sum(c.status == status for c in cases)
+              for status in ("slower", "faster", "unchanged", "missing")}
+    return ", ".join(f"{n} {status}" for status, n in counts.items())
+
+
+def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None):
+    compared = compare_all(conf.results_dir, machine, commit, matrix=matrix)
+    candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
+    print(f"compare: commit {compared.commit[:8]}, {len(compared.cases)} cases compared: "
+          f"{summary(compared.cases)}; re-measuring {len(candidates)} candidates, "
+          f"{pairs} pairs each", flush=True)
+    _, left = confirm(candidates, conf, machine, compared.commit, path, pairs=pairs,
+                      max_minutes=max_minutes)
+    document = load_confirmations(path) or {"changes": []}
+    print_outcome([c for c in document["changes"] if c.get("commit") == compared.commit],
+                  left)
+
+
+# --- upgrade: two releases of one library, measured now -----------------------------------
+
+def parse_spec(spec, setting):
+    """("numpy", "2.0.2") from "numpy==2.0.2", or a one-line error."""
+    lib, sep, version = spec.partition("==")
+    if not sep or lib not in AXES:
+        raise util.UserError(f"{setting}={spec}: expected LIB==VERSION with LIB one of "
+                             f"{', '.join(AXES)}, e.g. numpy==2.0.2")
+    try:
+        Version(version)
+    except InvalidVersion:
+        raise util.UserError(f"{setting}={spec}: '{version}' is not a version "
+                             f"(e.g. numpy==2.0.2)") from None
+    return lib, version
+
+
+def upgrade_matrix(spec_a, spec_b, base=None):
+    """asv.conf.json's requirement matrix with the library of both specs at its two
+    versions (older first) and every other library at its reference pin."""
+    (lib, a), (lib_b, b) = parse_spec(spec_a, "A"), parse_spec(spec_b, "B")
+    if lib_b != lib:
+        raise util.UserError(f"A={spec_a} B={spec_b}: both must be releases of the same "
+                             f"library")
+    if Version(a) == Version(b):
+        raise util.UserError(f"A={spec_a} B={spec_b}: the two versions must differ")
+    base = base or load_matrix()
+    matrix = {name: [versions[-1]] for name, versions in base.items()}
+    matrix[lib] = sorted([a, b], key=Version)
+    return lib, matrix
+
+
+def upgrade(spec_a, spec_b, machine, python, pairs, max_minutes):
+    lib, req = upgrade_matrix(spec_a, spec_b)
+    with open(CONFIG) as f:
+        raw_matrix = json.load(f)["matrix"]
+    config = write_config(os.path.join(SCRATCH, "asv.conf.json"),
+                          matrix=dict(raw_matrix, req=req), exclude=[], include=[],
+                          pythons=[python], results_dir=os.path.join(SCRATCH, "results"),
+                          html_dir=os.path.join(SCRATCH, "html"))
+    conf = Config.load(config)
+    if len(list(environment.get_environments(conf, None, verbose=False))) != 2:
+        raise util.UserError(f"--python {python}: asv found no Python {python} interpreter "
+                             f"(python{python} on PATH, or conda); allowed: an installed "
+                             f"Python version such as 3.11")
+    command = ["run", f"{git_commit()}^!", "--machine", machine, "--interleave-rounds",
+               "--record-samples", "--show-stderr", "--bench", sweep.PARTS[lib]]
+    print(f"compare: asv run of {lib} {' and '.join(req[lib])} (Python {python}) into "
+          f"{os.path.relpath(conf.results_dir, ROOT)}", flush=True)
+    code = run_asv(config, *command).returncode
+    if code not in (0, 2):  # 2: some benchmark failed, which compare_all reports
+        raise util.UserError(f"asv run exited {code}")
+    compare_and_confirm(conf, machine, None,
+                        confirmations_path(conf.results_dir, machine), pairs, max_minutes,
+                        matrix=req)
+
+
+def pairs_setting(text):
+    try:
+        pairs = int(text)
+    except ValueError:
+        pairs = 0
+    if pairs < MIN_PAIRS:
+        raise argparse.ArgumentTypeError(f"must be an integer >= {MIN_PAIRS}, got {text!r}")
+    return pairs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("confirm", "upgrade"):
+        sub = commands.add_parser(name)
+        sub.add_argument("--machine", required=True)
+        sub.add_argument("--pairs", type=pairs_setting, default=PAIRS,
+                         help=f"A B pairs per candidate (>= {MIN_PAIRS})")
+        sub.add_argument("--max-minutes", type=float,
+                         help="stop starting release steps after this many minutes")
+        if name == "confirm":
+            sub.add_argument("--commit", help="results of this commit (default: newest)")
+        else:
+            sub.add_argument("a", metavar="A", help="older side, e.g. numpy==2.0.2")
+            sub.add_argument("b", metavar="B", help="newer side, e.g. numpy==2.4.6")
+            sub.add_argument("--python", default="3.11",
+                             help="Python version of both environments (NumPy 2.5 needs 3.12)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "confirm":
+            conf = Config.load(CONFIG)
+            compare_and_confirm(conf, args.machine, args.commit,
+                                confirmations_path(conf.results_dir, args.machine),
+                                args.pairs, args.max_minutes)
+        else:
+            upgrade(args.a, args.b, args.machine, args.python, args.pairs, args.max_minutes)
+    except util.UserError as error:
+        sys.exit(f"compare: {error}")
+
+
+if __name__ == "__main__":
+    main()

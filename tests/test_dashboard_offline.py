@@ -10,19 +10,15 @@ axis (a series per committed NumPy release, per PySpark release), the console an
 network.
 """
 
-import functools
-import http.server
 import json
-import os
 import re
-import tempfile
-import threading
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import pytest
 from asv import util as asv_util
 
+from browser import ARTIFACTS, offline_chromium, serve
 from conftest import ROOT, asv, temp_asv_config
 from offline_dashboard import ASSETS, check, vendored_files
 from report import latest_results
@@ -36,7 +32,6 @@ GRAPHS = [
     ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", "pyspark", "numpy",
      {"rows": "1000000", "arrow": "'on'", "scenario": "'seed'"}),
 ]
-CHROMIUM = "/usr/bin/chromium"
 
 
 def committed_releases(library, other):
@@ -44,7 +39,6 @@ def committed_releases(library, other):
     at = {"numpy": 0, "pyspark": 1}
     return [key[at[library]] for key in latest_results(str(ROOT / "results"), "reference-2core")
             if key[at[other]] == MATRIX[other][-1]]
-ARTIFACTS = ROOT / "test-artifacts"
 # A publisher plugin for a scratch config: adds a script from an unknown CDN to the page.
 UNKNOWN_URL = "https://cdn.example.invalid/lib@1.0.0/lib.min.js"
 INJECT_PLUGIN = f"""
@@ -133,102 +127,51 @@ def series_drawn(page):
     return page.evaluate(f"({SERIES_DRAWN_JS})()")
 
 
-def need(condition, reason):
-    """Skip outside CI when a browser prerequisite is missing; fail in CI."""
-    if not condition:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
-
-
 @pytest.fixture
 def server(published):
-    html, _ = published
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(published[0]) as url:
+        yield url
 
 
 def test_dashboard_renders_offline_in_chromium(published, server):
-    need(Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install -y chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "playwright not installed: pip install -r requirements.txt")
     _, names = published
-    origin = urlsplit(server).netloc
-    problems, blocked = [], []
-
-    def route(route):
-        if urlsplit(route.request.url).netloc == origin:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
     graph_requests = []
+    with offline_chromium(server) as (page, problems, blocked):
+        page.on("request", lambda r: "/graphs/" in r.url and graph_requests.append(unquote(r.url)))
 
-    def on_response(response):
-        if response.status >= 400:
-            problems.append(f"HTTP {response.status} {response.url}")
+        # The benchmark list, sorted by name descending through the URL (stupidtable).
+        # It shows one environment (asv's default is each parameter's first value,
+        # NumPy 1.26.4, which runs no Spark): the reference one runs everything.
+        reference = "&".join(f"{lib}={MATRIX[lib][-1]}" for lib in ("numpy", "pyspark"))
+        page.goto(server + f"index.html#/summarylist?sort=0&dir=desc&python=3.11&{reference}")
+        page.wait_for_selector("#summarylist-body table tbody tr", timeout=30_000)
+        listed = page.eval_on_selector_all(
+            "#summarylist-body table tbody tr td:first-child", "tds => tds.map(td => td.textContent.trim())")
+        listed_names = {row.split(" ")[0] for row in listed}
+        page.screenshot(path=str(ARTIFACTS / "dashboard-benchmark-list.png"))
+        assert {n.rsplit(".", 1)[0] for n in names} <= {n.rsplit(".", 1)[0] for n in listed_names}
+        assert set(names) <= listed_names, sorted(set(names) - listed_names)
+        # Sorted by stupidtable: asv marks the sorted column, and the names descend.
+        assert "desc" in page.get_attribute("#summarylist-body table thead th:first-child", "class").split()
+        assert listed[0].split(" ")[0] > listed[-1].split(" ")[0], listed
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
-        try:
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("console", lambda m: m.type in ("error", "assert") and problems.append(f"console {m.type}: {m.text}"))
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on("requestfailed", lambda r: problems.append(f"failed request {r.url}: {r.failure}"))
-            page.on("response", on_response)
-            page.on("request", lambda r: "/graphs/" in r.url and graph_requests.append(unquote(r.url)))
-
-            # The benchmark list, sorted by name descending through the URL (stupidtable).
-            # It shows one environment (asv's default is each parameter's first value,
-            # NumPy 1.26.4, which runs no Spark): the reference one runs everything.
-            reference = "&".join(f"{lib}={MATRIX[lib][-1]}" for lib in ("numpy", "pyspark"))
-            page.goto(server + f"index.html#/summarylist?sort=0&dir=desc&python=3.11&{reference}")
-            page.wait_for_selector("#summarylist-body table tbody tr", timeout=30_000)
-            listed = page.eval_on_selector_all(
-                "#summarylist-body table tbody tr td:first-child", "tds => tds.map(td => td.textContent.trim())")
-            listed_names = {row.split(" ")[0] for row in listed}
-            page.screenshot(path=str(ARTIFACTS / "dashboard-benchmark-list.png"))
-            assert {n.rsplit(".", 1)[0] for n in names} <= {n.rsplit(".", 1)[0] for n in listed_names}
-            assert set(names) <= listed_names, sorted(set(names) - listed_names)
-            # Sorted by stupidtable: asv marks the sorted column, and the names descend.
-            assert "desc" in page.get_attribute("#summarylist-body table thead th:first-child", "class").split()
-            assert listed[0].split(" ")[0] > listed[-1].split(" ")[0], listed
-
-            # One graph per library axis, opened through the URL hash asv uses: the
-            # other library at its reference pin and one parameter combination, so
-            # the series are exactly that library's releases.
-            for benchmark, library, other, params in GRAPHS:
-                versions = committed_releases(library, other)
-                query = "&".join([f"{other}={MATRIX[other][-1]}"] +
-                                 [f"p-{k}={quote(v)}" for k, v in params.items()])
-                graph_requests.clear()
-                page.goto(server + "index.html#" + benchmark + "?" + query)
-                page.wait_for_function(f"({SERIES_DRAWN_JS})() >= {len(versions)}", timeout=30_000)
-                page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(ARTIFACTS / f"dashboard-graph-{benchmark.rsplit('.', 2)[1]}.png"))
-                assert "error.html" not in page.url, page.url
-                assert page.text_content("#title").strip() == benchmark
-                drawn_versions = sorted({m for url in graph_requests if benchmark in url
-                                         for m in re.findall(f"/{library}-([^/]+)/", url)})
-                assert drawn_versions == sorted(versions), (library, drawn_versions)
-                assert series_drawn(page) == len(versions), (benchmark, series_drawn(page))
-        finally:
-            context.close()
+        # One graph per library axis, opened through the URL hash asv uses: the
+        # other library at its reference pin and one parameter combination, so
+        # the series are exactly that library's releases.
+        for benchmark, library, other, params in GRAPHS:
+            versions = committed_releases(library, other)
+            query = "&".join([f"{other}={MATRIX[other][-1]}"] +
+                             [f"p-{k}={quote(v)}" for k, v in params.items()])
+            graph_requests.clear()
+            page.goto(server + "index.html#" + benchmark + "?" + query)
+            page.wait_for_function(f"({SERIES_DRAWN_JS})() >= {len(versions)}", timeout=30_000)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(ARTIFACTS / f"dashboard-graph-{benchmark.rsplit('.', 2)[1]}.png"))
+            assert "error.html" not in page.url, page.url
+            assert page.text_content("#title").strip() == benchmark
+            drawn_versions = sorted({m for url in graph_requests if benchmark in url
+                                     for m in re.findall(f"/{library}-([^/]+)/", url)})
+            assert drawn_versions == sorted(versions), (library, drawn_versions)
+            assert series_drawn(page) == len(versions), (benchmark, series_drawn(page))
     assert not blocked, f"the page tried to reach outside the server: {blocked}"
     assert not problems, problems

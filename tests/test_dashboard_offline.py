@@ -21,7 +21,7 @@ from asv import util as asv_util
 from browser import ARTIFACTS, offline_chromium, serve
 from conftest import ROOT, asv, temp_asv_config
 from offline_dashboard import ASSETS, check, vendored_files
-from report import latest_results
+from report import matrix_environments, results_at
 
 MATRIX = json.loads((ROOT / "asv.conf.json").read_text())["matrix"]["req"]
 # (benchmark, the library whose releases are the series, the other one held at its
@@ -35,10 +35,12 @@ GRAPHS = [
 
 
 def committed_releases(library, other):
-    """The releases of `library` with committed results, `other` at its reference pin."""
-    at = {"numpy": 0, "pyspark": 1}
-    return [key[at[library]] for key in latest_results(str(ROOT / "results"), "reference-2core")
-            if key[at[other]] == MATRIX[other][-1]]
+    """The releases of `library` with committed results, `other` at its reference pin
+    (the environments on `library`'s axis, and the reference one)."""
+    _, results = results_at(str(ROOT / "results"), "reference-2core")
+    return [env.requirements[library]
+            for env in matrix_environments(str(ROOT / "asv.conf.json"), results)
+            if env.result is not None and env.axis in (library, "reference")]
 # A publisher plugin for a scratch config: adds a script from an unknown CDN to the page.
 UNKNOWN_URL = "https://cdn.example.invalid/lib@1.0.0/lib.min.js"
 INJECT_PLUGIN = f"""

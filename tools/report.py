@@ -1,59 +1,67 @@
 """`make report`: the boundary report, from results/ alone (nothing is re-run).
 
-Writes report/REPORT.md (the machine the results were measured on; per crossing, the
-cost per element or per row for each NumPy or PySpark release side by side; the
-boundary-tax ratios; version-to-version changes beyond the noise threshold),
-report/cost-per-element.png, and the headline table in README.md between the
-`report:start` / `report:end` markers.
+Writes report/REPORT.md, its chart report/confirmed-changes.png and the headline table
+in README.md between the `report:start` / `report:end` markers:
+- the machine (name and CPU identity), the commit and the matrix environments covered;
+- the release changes that tools/compare.py CONFIRMED (results/confirmations/<machine>.json:
+  re-measured in interleaved pairs of fresh processes), ranked per axis (numpy, pyspark,
+  pandas) and per release step, over every benchmark case; apart from them, the
+  candidates that did not confirm or were not re-measured. Whether a change is real is
+  decided there, in one place, never here;
+- the cost per element (NumPy) or per row (Spark) of the headline crossings in the
+  reference environment, and per axis those crossings release by release.
 
-Which results: the newest commit's results file of each environment of asv.conf.json's
-matrix on the machine (default reference-2core). NumPy releases are compared in the
-environments that hold PySpark at its reference pin, PySpark releases in those that
-hold NumPy at its reference pin (the matrix's design, see tools/sweep.py). A missing
-figure is shown as what it is -- "no results" (the environment never ran), "not run"
-(the benchmark is absent from its file), "failed" or "skipped" -- never as a number.
+Which results: the newest commit with results on the machine (the one compare.py
+compares), one results file per environment of asv.conf.json's matrix; confirmations
+entries of other commits are not this report's. A missing figure says why -- "no
+results" (the environment has no results at that commit), "not run" (the case is absent
+from its file), "failed", or "skipped: <the reason the benchmark declares>" -- never a number.
 
-Usage: python tools/report.py [--machine NAME] [--results DIR] [--out DIR] [--readme PATH]
+Usage: python tools/report.py --machine NAME [--results DIR] [--out DIR] [--readme PATH]
 """
 
 import argparse
+import importlib
+import io
 import itertools
 import json
 import math
 import os
-import re
+import tempfile
 from typing import NamedTuple
 
+from asv import environment
+from asv.config import Config
 from asv.results import iter_results_for_machine
 
 from scratch_asv import ROOT  # first: makes `benchmarks` importable
 
+import asv_identity
+import compare
+import sweep
+from benchmarks import common
 from benchmarks.common import BATCH  # batched benchmarks: BATCH operations per call
 from formatting import human_time, markdown_table
 
-# Changes between consecutive releases smaller than this factor are not called out: it
-# is the 95th percentile of the run-to-run ratios that `make repeat` measures on the
-# reference machine (two back-to-back runs of the same code), so a smaller change can't
-# be told from the machine's noise (see docs/measurement.md).
-NOISE = 1.5
+# How the report names the library of each axis (sweep.AXES).
+LIBRARY = {"numpy": "NumPy", "pyspark": "PySpark", "pandas": "pandas"}
 
 
 class Crossing(NamedTuple):
-    """A row of a cost table: `benchmark` at `params`, whose recorded time per call is
-    divided by `divisor` to give the cost of one element, row or batched operation.
-    Headline rows also go to README's table and to the chart."""
+    """A row of a cost table: `benchmark` at `params` (parameter name: value, as the
+    benchmark class declares them), whose recorded time per call is divided by `divisor`
+    to give the cost of one element, row or batched operation. Headline rows also go to
+    README's table."""
     label: str
     benchmark: str
     params: dict
     divisor: int
     headline: bool = False
 
-
-class Ratio(NamedTuple):
-    """A row of a boundary-tax table: a `track_` benchmark that records a ratio."""
-    label: str
-    benchmark: str
-    params: dict
+    def case(self):
+        """asv's parameter strings of this case, in the benchmark class's order."""
+        names = getattr(benchmark_class(self.benchmark), "param_names", [])
+        return tuple(repr(self.params[name]) for name in names)
 
 
 M = 10**6
@@ -61,7 +69,9 @@ C2P, LOOPS, P2C = "bench_c_to_python", "bench_loops", "bench_python_to_c"
 SPARK, UDF = "bench_spark_conversion", "bench_spark_udf"
 FLOAT = dict(n=M, dtype="float64")
 
-NUMPY_ROWS = [
+# Each axis shows the rows whose benchmark runs on it (sweep.axes_of); the reference
+# environment runs them all.
+CROSSINGS = [
     Crossing("`a[i]` -> NumPy scalar", f"{C2P}.TimeScalarExtraction.time_index", FLOAT,
              BATCH, headline=True),
     Crossing("`a.item(i)` -> Python float", f"{C2P}.TimeScalarExtraction.time_item", FLOAT,
@@ -86,24 +96,14 @@ NUMPY_ROWS = [
     Crossing("`np.array(list)`", f"{P2C}.TimeFromPython.time_array", FLOAT, M),
     Crossing("`a[i] = x` in a loop", f"{P2C}.TimeElementAssignment.time_assign",
              dict(FLOAT, method="loop"), M),
-]
-NUMPY_RATIOS = [
-    Ratio("Python-loop sum / `a.sum()`",
-          f"{LOOPS}.TrackBoundaryTax.track_loop_over_vectorized_sum", dict(n=M)),
-    Ratio("loop gather / fancy gather",
-          f"{LOOPS}.TrackBoundaryTax.track_loop_over_fancy_gather", dict(n=M)),
-    Ratio("`tolist()` / `sum()` per element",
-          f"{LOOPS}.TrackBoundaryTax.track_tolist_over_sum_per_element", dict(n=M)),
-]
-SPARK_ROWS = [
     Crossing("`toPandas()`, Arrow on", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
              dict(rows=M, arrow="on", scenario="seed"), M, headline=True),
     Crossing("`toPandas()`, Arrow off", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
              dict(rows=M, arrow="off", scenario="seed"), M, headline=True),
-    Crossing("`toPandas()`, release default", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
-             dict(rows=M, arrow="default", scenario="seed"), M, headline=True),
     Crossing("`toPandas()` mixed types, Arrow on", f"{SPARK}.TimeSparkToPandas.time_to_pandas",
              dict(rows=M, arrow="on", scenario="mixed"), M),
+    Crossing("pandas -> NumPy views (7 columns)", f"{SPARK}.TimePandasToNumpy.time_to_numpy",
+             dict(copy=False), 1),
     Crossing("`toArrow()`", f"{SPARK}.TimeSparkToArrow.time_to_arrow", dict(rows=M), M),
     Crossing("`collect()` Rows", f"{SPARK}.TimeCollect.time_collect", dict(rows=10**5),
              10**5, headline=True),
@@ -121,61 +121,85 @@ SPARK_ROWS = [
     Crossing("Spark Connect `toPandas()`", f"{SPARK}.TimeSparkConnect.time_to_pandas",
              dict(rows=M, session="connect"), M),
 ]
-SPARK_RATIOS = [
-    Ratio("Spark row -> NumPy, in `tolist()` elements",
-          f"{SPARK}.TrackSparkOverhead.track_spark_row_cost_in_tolist_elements", {}),
-]
+
+
+def per(crossing):
+    """What the cost is of: one batched operation, one call, one row or one element."""
+    if crossing.divisor in (BATCH, 1):
+        return "operation" if crossing.divisor == BATCH else "call"
+    return "row" if crossing.benchmark.startswith("bench_spark") else "element"
 
 
 # ------------------------------------------------------------------------- reading
 
-def load_matrix(config_path):
-    with open(config_path) as f:
-        req = json.load(f)["matrix"]["req"]
-    return req["numpy"], req["pyspark"]
+def benchmark_class(benchmark):
+    """The class of 'module.Class.method' in the current suite."""
+    module, cls = benchmark.split(".")[:2]
+    return getattr(importlib.import_module(f"benchmarks.{module}"), cls)
 
 
-def load_param_names(results_dir):
-    """{benchmark: [parameter names]} from results/benchmarks.json (asv's results files
-    hold parameter values only)."""
-    with open(os.path.join(results_dir, "benchmarks.json")) as f:
-        benchmarks = json.load(f)
-    return {name: b["param_names"] for name, b in benchmarks.items() if name != "version"}
+class Environment(NamedTuple):
+    """One environment of the matrix: the axis it is on ("reference" for the reference
+    environment, which is on every axis), its pins, and its results at the report's
+    commit (None if it has none)."""
+    name: str
+    axis: str
+    requirements: dict
+    result: object
 
 
-def latest_results(results_dir, machine):
-    """{(numpy, pyspark): Results} -- the newest commit of each matrix environment."""
-    chosen = {}
+def results_at(results_dir, machine):
+    """(commit, {env_name: Results}) of the newest commit with results on the machine,
+    the one tools/compare.py compares by default ((None, {}) when there are none)."""
     if not os.path.isdir(os.path.join(results_dir, machine)):
-        return chosen
-    for result in iter_results_for_machine(results_dir, machine):
-        key = (result.params.get("numpy"), result.params.get("pyspark"))
-        if None in key:
-            continue  # `-E existing` runs record no requirements: not a matrix point
-        if key not in chosen or (result.date or 0) > (chosen[key].date or 0):
-            chosen[key] = result
-    return chosen
+        return None, {}
+    found = list(iter_results_for_machine(results_dir, machine))
+    if not found:
+        return None, {}
+    commit = max(found, key=lambda r: (r.date or 0, r.commit_hash)).commit_hash
+    return commit, {r.env_name: r for r in found if r.commit_hash == commit}
 
 
-def lookup(result, benchmark, params, param_names):
-    """(value, None) or (None, why) for one parameter combination."""
+def matrix_environments(config_path, results):
+    """[Environment] of asv.conf.json's matrix, with their results from `results`."""
+    conf = Config.load(config_path)
+    with open(config_path) as f:
+        reference = asv_identity.reference_pins(json.load(f)["matrix"])
+    return [Environment(env.name, sweep.axis_of(env.requirements, reference),
+                        env.requirements, results.get(env.name))
+            for env in environment.get_environments(conf, None)]
+
+
+def releases(environments, axis):
+    """{release of the axis's library: Environment}, oldest first (the matrix's order
+    is the releases' order)."""
+    found = {env.requirements[axis]: env for env in environments
+             if env.axis in (axis, "reference")}
+    return dict(sorted(found.items(), key=lambda item: common.release(item[0])))
+
+
+def figure(env, crossing):
+    """(cost per element/row/operation, None) or (None, why) in one environment."""
+    result = env.result
     if result is None:
         return None, "no results"
-    if benchmark not in result.get_all_result_keys():
+    if crossing.benchmark not in result.get_all_result_keys():
         return None, "not run"
-    if benchmark not in param_names:
-        raise KeyError(f"{benchmark}: unknown to results/benchmarks.json")
-    wanted = tuple(repr(params[name]) for name in param_names[benchmark])
-    recorded = result.get_result_params(benchmark)
-    combos = list(itertools.product(*recorded))
-    if wanted not in combos:
+    recorded = result.get_result_params(crossing.benchmark)
+    combos = list(itertools.product(*recorded))  # asv's order
+    case = crossing.case()
+    if case not in combos:
         return None, "not run"
-    value = result.get_result_value(benchmark, recorded)[combos.index(wanted)]
+    value = result.get_result_value(crossing.benchmark, recorded)[combos.index(case)]
     if value is None:
         return None, "failed"
     if isinstance(value, float) and math.isnan(value):
-        return None, "skipped"
-    return value, None
+        versions = {lib: common.release(v) for lib, v in env.requirements.items()
+                    if lib in common.LIBRARIES}
+        reason = common.declared_skip(benchmark_class(crossing.benchmark), crossing.params,
+                                      versions)
+        return None, f"skipped: {reason}" if reason else "skipped (no declared reason)"
+    return value / crossing.divisor, None
 
 
 def machine_facts(results_dir, machine):
@@ -198,121 +222,191 @@ def _fact(value):
     return value if isinstance(value, str) else json.dumps(value)
 
 
-class Section(NamedTuple):
-    """One library's releases side by side, the others held at their reference pins."""
-    library: str          # "NumPy" or "PySpark"
-    versions: list        # its releases in the matrix, oldest first
-    results: dict         # {release: Results} of the environments that have results
-    param_names: dict     # load_param_names
-    rows: list            # [Crossing]
-    ratios: list          # [Ratio]
-    per: str              # "element" or "row"
+# ------------------------------------------------------------------ release changes
 
-    def figure(self, version, row):
-        """(value, None) or (None, why) of a Crossing or Ratio in one release."""
-        return lookup(self.results.get(version), row.benchmark, row.params, self.param_names)
+class Changes(NamedTuple):
+    """The release changes of the report's commit: the confirmations file's entries
+    (None: there is no file) and the sweep's candidates ([compare.Comparison], faster or
+    slower) that have no entry there, i.e. were not re-measured."""
+    entries: list
+    not_remeasured: list
+    header: dict
 
 
-# ------------------------------------------------------------------------ formatting
-
-def cost_table(section):
-    """Markdown table of cost per element/row, and the changes beyond NOISE."""
-    table, changes = [], []
-    for row in section.rows:
-        cells, previous = [], None
-        for version in section.versions:
-            value, why = section.figure(version, row)
-            if why:
-                cells.append(why)
-                previous = None
-                continue
-            cost = value / row.divisor
-            cells.append(human_time(cost))
-            if previous is not None:
-                ratio = cost / previous[1]
-                if ratio > NOISE or ratio < 1 / NOISE:
-                    word = "slower" if ratio > 1 else "faster"
-                    factor = ratio if ratio > 1 else 1 / ratio
-                    changes.append(f"- {row.label}: {previous[0]} -> {version} {factor:.2f}x "
-                                   f"{word} ({human_time(previous[1])} -> "
-                                   f"{human_time(cost)} per {section.per})")
-            previous = (version, cost)
-        table.append([row.label, *cells])
-    headers = [f"crossing (per {section.per})", *section.versions]
-    return markdown_table(headers, table), changes
+def release_changes(results_dir, machine, commit, config_path):
+    with open(config_path) as f:
+        matrix = json.load(f)["matrix"]["req"]
+    document = compare.load_confirmations(compare.confirmations_path(results_dir, machine))
+    entries = [e for e in (document or {}).get("changes", [])
+               if e.get("commit", document.get("commit")) == commit]
+    measured = {json.dumps(compare.entry_key(e)) for e in entries}
+    candidates = [] if commit is None else [
+        c for c in compare.compare_all(results_dir, machine, commit, matrix).cases
+        if c.status in ("faster", "slower")]
+    left = [c for c in candidates if json.dumps(compare.entry_key(
+        {"axis": c.axis, "a": c.a, "b": c.b, "benchmark": c.benchmark,
+         "params": c.params})) not in measured]
+    return Changes(entries if document else None, left, document or {})
 
 
-def ratio_table(section):
-    table = [[row.label] + [why or f"{value:.3g}" for value, why in
-                            (section.figure(version, row) for version in section.versions)]
-             for row in section.ratios]
-    return markdown_table(["ratio", *section.versions], table)
+def change_words(entry):
+    """'NumPy 2.0.2 -> 2.1.3: 2.3x slower (pairs 2.1-2.5)' -- ratios are new/old."""
+    ratio = entry["ratio"]
+    words = f"{ratio:.2g}x slower" if ratio > 1 else f"{1 / ratio:.2g}x faster"
+    return (f"{LIBRARY[entry['axis']]} {entry['a']} -> {entry['b']}: {words} "
+            f"(pairs {entry['low']:.3g}-{entry['high']:.3g})")
 
 
-def section_text(title, section, fixed):
-    library, per = section.library, section.per
-    lines = [f"## {title}", "",
-             f"{library} releases side by side, {fixed}. Cost per {per}.", ""]
-    table, changes = cost_table(section)
-    lines += table + [""]
-    lines += [f"Boundary tax (ratios, {library} releases side by side):", ""]
-    lines += ratio_table(section) + [""]
-    lines += [f"Changes beyond the noise threshold ({NOISE:.2f}x, the 95th percentile of "
-              f"run-to-run differences here; confirm one by re-running both environments) "
-              f"between consecutive {library} releases:", ""]
-    lines += changes or ["- none"]
+def changes_lines(changes, axes):
+    """The confirmed changes per axis and release step, then apart the candidates that
+    did not confirm and those not re-measured."""
+    lines = []
+    if changes.entries is None:
+        lines += ["No confirmations yet (results/confirmations/ has no file for this "
+                  "machine: `tools/compare.py confirm` writes it), so no change is claimed.",
+                  ""]
+    else:
+        header = changes.header
+        lines += [f"A candidate is a case whose recorded value moved by more than "
+                  f"{header['min_effect']:g}x between two releases (asv compare's test); it is "
+                  f"CONFIRMED when re-measured in {header['pairs']} interleaved pairs of fresh "
+                  f"processes (A B A B ...) its median pair ratio is beyond that and every "
+                  f"pair agrees on the direction (tools/compare.py). Ratios are new/old: "
+                  f"above 1 the newer release is slower.", ""]
+        for axis, versions in axes.items():
+            mine = [e for e in changes.entries if e["axis"] == axis and e["confirmed"]]
+            lines += [f"### {LIBRARY[axis]}: confirmed changes by release step", ""]
+            if not mine:
+                lines += ["None.", ""]
+            for a, b in compare.release_steps(versions):
+                step = [e for e in mine if (e["a"], e["b"]) == (a, b)]
+                if step:
+                    lines += [f"{LIBRARY[axis]} {a} -> {b}:", ""]
+                    lines += compare.ranked_table(step) + [""]
+        lines += ["### Candidates that did not confirm", ""]
+        lines += compare.ranked_table(changes.entries, confirmed=False) \
+            if any(not e["confirmed"] for e in changes.entries) else ["None."]
+        lines.append("")
+    lines += ["### Candidates not re-measured", ""]
+    if changes.not_remeasured:
+        lines += ["Changes the sweep's recorded values suggest, with no re-measurement yet: "
+                  "not claimed.", ""]
+        lines += markdown_table(
+            ["release step", "case", "direction", "sweep ratio (new/old)"],
+            [[f"{c.axis} {c.a} -> {c.b}", f"`{compare.case_name(c.benchmark, c.params)}`",
+              c.status, f"{c.ratio:.2f}"]
+             for c in sorted(changes.not_remeasured, key=lambda c: -compare.effect(c.ratio))])
+    else:
+        lines.append("None.")
     return lines + [""]
 
 
-def headline(sections):
-    """README's table: the headline crossings, oldest vs newest release."""
-    table = []
-    for section in sections:
-        for row in section.rows:
-            if not row.headline:
-                continue
-            cells = []
-            for version in (section.versions[0], section.versions[-1]):
-                value, why = section.figure(version, row)
-                cells.append(f"{section.library} {version}: "
-                             f"{why or human_time(value / row.divisor)}")
-            table.append([row.label, " -> ".join(cells)])
-    return markdown_table(["crossing", "cost per element/row, oldest -> newest release"], table)
+def confirmed_for(changes, crossing):
+    """The confirmed release changes of one crossing's case, as README words them."""
+    if changes.entries is None:
+        return "not confirmed yet"
+    case = list(crossing.case())
+    found = sorted((e for e in changes.entries if e["confirmed"] and
+                    e["benchmark"] == crossing.benchmark and e["params"] == case),
+                   key=lambda e: (sweep.AXES.index(e["axis"]), common.release(e["a"])))
+    return "; ".join(map(change_words, found)) or "none"
+
+
+# ------------------------------------------------------------------------ the report
+
+def cell(value, why):
+    return why or human_time(value)
+
+
+def env_label(env):
+    return "reference" if env.axis == "reference" else \
+        f"{LIBRARY[env.axis]} {env.requirements[env.axis]}"
+
+
+def matrix_line(axes, environments):
+    """The matrix covered, and which of its environments have results."""
+    pins = next(env for env in environments if env.axis == "reference").requirements
+    have = [env_label(env) for env in environments if env.result is not None]
+    return (f"Matrix: " + "; ".join(f"{LIBRARY[a]} {', '.join(v)}" for a, v in axes.items())
+            + " -- one library varied at a time, the others at the reference pins ("
+            + ", ".join(f"{LIBRARY[a]} {pins[a]}" for a in axes) + f"). {len(have)} of "
+            f"{len(environments)} environments have results at this commit"
+            + (f": {', '.join(have)}." if have else "."))
+
+
+def build(results_dir, machine, config_path):
+    """(REPORT.md's text, README's headline table lines, confirmed entries for the chart)."""
+    commit, results = results_at(results_dir, machine)
+    environments = matrix_environments(config_path, results)
+    changes = release_changes(results_dir, machine, commit, config_path)
+    axes = {axis: list(releases(environments, axis)) for axis in sweep.AXES}
+    reference = next(env for env in environments if env.axis == "reference")
+
+    lines = ["# Boundary report", "",
+             f"Generated by `make report` from results/{machine}/ (nothing re-run), "
+             f"commit {commit[:8] if commit else 'none (no results)'}.", "",
+             machine_facts(results_dir, machine), "",
+             matrix_line(axes, environments), "",
+             "![confirmed changes, ranked](confirmed-changes.png)", "",
+             "## Release changes", ""]
+    lines += changes_lines(changes, axes)
+
+    lines += ["## Cost in the reference environment", "",
+              "asv's recorded median per call divided by the elements, rows or batched "
+              "operations it covers; NumPy at n = 10**6 float64 unless named, Spark at "
+              "10**6 rows (collect: 10**5).", ""]
+    lines += markdown_table(["crossing", "per", "cost"],
+                            [[row.label, per(row), cell(*figure(reference, row))]
+                             for row in CROSSINGS])
+    lines.append("")
+    for axis, versions in axes.items():
+        envs = releases(environments, axis)
+        rows = [row for row in CROSSINGS if axis in sweep.axes_of(row.benchmark)]
+        lines += [f"## Cost by {LIBRARY[axis]} release", ""]
+        lines += markdown_table(["crossing", "per", *versions],
+                                [[row.label, per(row), *(cell(*figure(envs[v], row))
+                                                         for v in versions)] for row in rows])
+        lines.append("")
+
+    table = markdown_table(
+        ["crossing", "cost per element/row, reference pins", "confirmed release changes"],
+        [[row.label, cell(*figure(reference, row)), confirmed_for(changes, row)]
+         for row in CROSSINGS if row.headline])
+    confirmed = [e for e in changes.entries or [] if e["confirmed"]]
+    return "\n".join(lines).rstrip() + "\n", table, confirmed
 
 
 # ----------------------------------------------------------------------------- chart
 
-def chart(path, sections):
+def chart(confirmed):
+    """PNG bytes: the confirmed changes as bars of log2(new/old), biggest at the top,
+    one colour per axis, the pairs' range as whiskers."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
-    fig, axes = plt.subplots(1, len(sections), figsize=(7 * len(sections), 5.5))
-    for ax, section in zip(axes, sections):
-        versions, library, per = section.versions, section.library, section.per
-        for row in section.rows:
-            if not row.headline:
-                continue
-            xs, ys = [], []
-            for i, version in enumerate(versions):
-                value, why = section.figure(version, row)
-                if not why:
-                    xs.append(i)
-                    ys.append(value / row.divisor * 1e9)
-            if xs:
-                ax.plot(xs, ys, marker="o", label=row.label.replace("`", ""))
-        ax.set_xticks(range(len(versions)), versions)
-        ax.set_yscale("log")
-        ax.set_xlabel(f"{library} release")
-        ax.set_ylabel(f"ns per {per} (log scale)")
-        ax.set_title(f"Cost per {per} by {library} release")
-        ax.grid(True, which="both", alpha=0.3)
-        if ax.lines:  # no results at all for this library: no legend to draw
-            ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90, metadata={"Software": None})
+    shown = sorted(confirmed, key=lambda c: abs(math.log(c["ratio"])))[-40:]
+    fig, ax = plt.subplots(figsize=(10, 1.5 + 0.3 * max(len(shown), 3)))
+    colours = dict(zip(sweep.AXES, ("tab:blue", "tab:orange", "tab:green")))
+    for i, c in enumerate(shown):
+        ratio = math.log2(c["ratio"])
+        ax.barh(i, ratio, color=colours.get(c["axis"], "grey"),
+                xerr=[[ratio - math.log2(c["low"])], [math.log2(c["high"]) - ratio]])
+    ax.set_yticks(range(len(shown)),
+                  [f"{LIBRARY.get(c['axis'], c['axis'])} {c['a']}->{c['b']}  "
+                   f"{compare.case_name(c['benchmark'].split('.', 1)[1], c['params'])}" for c in shown],
+                  fontsize=7)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("log2(new release / old release): right = slower, left = faster")
+    ax.set_title("Confirmed release changes" if shown else "No confirmed release change")
+    ax.legend(handles=[Patch(color=colours[axis], label=LIBRARY[axis]) for axis in sweep.AXES],
+              fontsize=8, loc="lower right")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
+    return buffer.getvalue()
 
 
 # ------------------------------------------------------------------------------ main
@@ -320,66 +414,55 @@ def chart(path, sections):
 START, END = "<!-- report:start -->", "<!-- report:end -->"
 
 
-def build(results_dir, machine, config_path):
-    """(REPORT.md's text, README's headline table lines, [Section] for the chart)."""
-    numpy_versions, spark_versions = load_matrix(config_path)
-    param_names = load_param_names(results_dir)
-    results = latest_results(results_dir, machine)
-    ref_numpy, ref_spark = numpy_versions[-1], spark_versions[-1]
-    numpy = Section("NumPy", numpy_versions,
-                    {v: results[v, ref_spark] for v in numpy_versions if (v, ref_spark) in results},
-                    param_names, NUMPY_ROWS, NUMPY_RATIOS, "element")
-    spark = Section("PySpark", spark_versions,
-                    {v: results[ref_numpy, v] for v in spark_versions if (ref_numpy, v) in results},
-                    param_names, SPARK_ROWS, SPARK_RATIOS, "row")
+def replace_file(path, data):
+    """Write `data` (bytes) to `path` atomically: a failed run leaves the old file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
-    lines = ["# Boundary report", "",
-             f"Generated by `make report` from results/{machine}/ (no benchmark re-run): "
-             f"{len(results)} of {len(numpy_versions) + len(spark_versions) - 1} matrix "
-             f"environments have results. Times are asv's recorded median per call "
-             f"divided by the elements (or rows, or batched operations) it covers; "
-             f"NumPy crossings at n = 10**6 float64 unless named, Spark at 10**6 rows "
-             f"(collect: 10**5).", "",
-             machine_facts(results_dir, machine), "",
-             "![cost per element by release](cost-per-element.png)", ""]
-    lines += section_text("NumPy crossings by NumPy release", numpy,
-                          f"pandas/pyarrow/PySpark fixed at the reference pins (PySpark "
-                          f"{ref_spark}); the four scalar rows are per operation")
-    lines += section_text("Spark crossings by PySpark release", spark,
-                          f"NumPy/pandas/pyarrow fixed at the reference pins (NumPy {ref_numpy})")
-    return "\n".join(lines), headline([numpy, spark]), [numpy, spark]
+
+def readme_with(text, table_lines):
+    """README's text with the block between the markers replaced by `table_lines`."""
+    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
+        raise SystemExit(f"README: expected one {START} before one {END}")
+    head, rest = text.split(START)
+    _, tail = rest.split(END)
+    return head + START + "\n" + "\n".join(table_lines) + "\n" + END + tail
 
 
 def update_readme(path, table_lines):
     with open(path) as f:
         text = f.read()
-    if START not in text or END not in text:
-        raise SystemExit(f"{path}: markers {START} / {END} not found")
-    block = f"{START}\n" + "\n".join(table_lines) + f"\n{END}"
-    text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text,
-                  flags=re.S)
-    with open(path, "w") as f:
-        f.write(text)
+    replace_file(path, readme_with(text, table_lines).encode())
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--machine", default="reference-2core")
+    parser.add_argument("--machine", required=True)
     parser.add_argument("--results", default=os.path.join(ROOT, "results"))
     parser.add_argument("--config", default=os.path.join(ROOT, "asv.conf.json"))
     parser.add_argument("--out", default=os.path.join(ROOT, "report"))
     parser.add_argument("--readme", default=os.path.join(ROOT, "README.md"),
                         help="README to update ('' to leave it alone)")
     args = parser.parse_args()
+    if not os.path.isdir(os.path.join(args.results, args.machine)):
+        raise SystemExit(f"--machine: no results folder {args.results}/{args.machine}; "
+                         f"allowed: a machine with results in {args.results}")
 
-    text, table, sections = build(args.results, args.machine, args.config)
+    text, table, confirmed = build(args.results, args.machine, args.config)
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "REPORT.md"), "w") as f:
-        f.write(text + "\n")
-    chart(os.path.join(args.out, "cost-per-element.png"), sections)
+    replace_file(os.path.join(args.out, "REPORT.md"), text.encode())
+    replace_file(os.path.join(args.out, "confirmed-changes.png"), chart(confirmed))
     if args.readme:
         update_readme(args.readme, table)
-    print(f"report: wrote {os.path.relpath(args.out)}/REPORT.md and cost-per-element.png")
+    print(f"report: wrote {os.path.relpath(args.out)}/REPORT.md and confirmed-changes.png")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,330 @@
+"""tools/compare.py: every case compared between releases as asv compare decides,
+candidates confirmed by the stated rule, the confirmations file merged safely, the CLI's
+one-line errors, and one real confirmation between two built asv environments."""
+
+import json
+import math
+import os
+import statistics
+from types import SimpleNamespace
+
+import pytest
+from asv import util
+from asv.config import Config
+from asv.results import Results
+from asv.runner import BenchmarkResult
+
+import compare
+
+MACHINE = "fake-machine"
+OLD_COMMIT, NEW_COMMIT = "1" * 40, "2" * 40
+MATRIX = {"numpy": ["1.0.0", "2.0.0", "3.0.0"], "pyspark": ["9.0.0"],
+          "pandas": ["8.0.0", "9.0.0"]}
+PINS = {lib: versions[-1] for lib, versions in MATRIX.items()}
+TOLIST = "bench_c_to_python.TimeToList.time_tolist"
+PICKLE = "bench_c_to_python.TimePickle.time_dumps"
+VIEW = "bench_no_crossing.TimeViews.time_view"
+TAX = "bench_loops.TrackBoundaryTax.track_loop_over_vectorized_sum"
+VERSIONS = "bench_versions.TrackInstalledVersion.track_installed_version"
+TO_PANDAS = "bench_spark_conversion.TimeSparkToPandas.time_to_pandas"
+
+
+def samples(median, width):
+    """Ten samples spread evenly over median * (1 +- width/2)."""
+    return [median * (1 + width * (i / 9 - 0.5)) for i in range(10)]
+
+
+# {numpy release: {benchmark: (params, [(value, sample width) or None (failed) or nan
+# (skipped) per combination])}}. time_tolist(1000) doubles from 1.0.0 to 2.0.0 with tight
+# samples; time_tolist(100000) grows 1.85x but its samples overlap (asv: not different);
+# the track ratio grows 1.1x then 1.45x (no samples: the ratio alone decides); time_dumps
+# fails in 2.0.0 and is skipped in 3.0.0; time_view is not run in 1.0.0.
+NUMPY_RUNS = {
+    "1.0.0": {TOLIST: ([["1000", "100000"]], [(1e-5, 0.05), (1e-3, 1.5)]),
+              PICKLE: ([["1000"]], [(5e-6, 0.05)]),
+              TAX: ([], [(50.0, None)]),
+              VERSIONS: ([["'numpy'"]], [(1.0, None)])},
+    "2.0.0": {TOLIST: ([["1000", "100000"]], [(2e-5, 0.05), (1.85e-3, 1.5)]),
+              PICKLE: ([["1000"]], [None]),
+              VIEW: ([["1000"]], [(1e-6, 0.05)]),
+              TAX: ([], [(55.0, None)]),
+              VERSIONS: ([["'numpy'"]], [(2.0, None)])},
+    "3.0.0": {TOLIST: ([["1000", "100000"]], [(2.01e-5, 0.05), (1.85e-3, 1.5)]),
+              PICKLE: ([["1000"]], [math.nan]),
+              VIEW: ([["1000"]], [(1.01e-6, 0.05)]),
+              TAX: ([], [(80.0, None)]),
+              VERSIONS: ([["'numpy'"]], [(3.0, None)]),
+              TO_PANDAS: ([["1000"]], [(1e-3, 0.05)])},
+}
+
+
+def write_run(results_dir, commit_hash, date, requirements, runs):
+    """One environment's results file, written through asv's Results API with its samples
+    kept, as `asv run --record-samples` writes it."""
+    result = Results({"machine": MACHINE, **requirements}, requirements, commit_hash, date,
+                     "3.11", "env-" + "-".join(f"{k}{v}" for k, v in sorted(requirements.items())),
+                     {})
+    for name, (params, combos) in runs.items():
+        # Timed cases have samples and a number; track_ values, failures and skips none.
+        measured = [isinstance(combo, tuple) and combo[1] is not None for combo in combos]
+        result.add_result(
+            {"name": name, "version": "1", "params": params},
+            BenchmarkResult(
+                result=[combo[0] if isinstance(combo, tuple) else combo for combo in combos],
+                samples=[samples(*combo) if ok else None for combo, ok in zip(combos, measured)],
+                number=[1 if ok else None for ok in measured],
+                errcode=0, stderr="", profile=None),
+            record_samples=True)
+    result.save(str(results_dir))
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    results = tmp_path / "results"
+    util.write_json(str(results / MACHINE / "machine.json"),
+                    {"machine": MACHINE, "cpu": "Fake CPU"}, 1)
+    for release, runs in NUMPY_RUNS.items():
+        write_run(results, NEW_COMMIT, 2, {**PINS, "numpy": release}, runs)
+    # An older commit where time_tolist(1000) got faster: not the newest, so not compared.
+    write_run(results, OLD_COMMIT, 1, {**PINS, "numpy": "2.0.0"},
+              {TOLIST: ([["1000", "100000"]], [(0.2e-5, 0.05), (1e-3, 0.05)])})
+    return results
+
+
+@pytest.fixture
+def compared(results_dir):
+    return compare.compare_all(str(results_dir), MACHINE, matrix=MATRIX)
+
+
+def by_case(compared):
+    return {(c.axis, c.a, c.b, compare.case_name(c.benchmark, c.params)): c
+            for c in compared.cases}
+
+
+def test_compare_all_flags_exactly_the_changed_cases_in_their_release_steps(compared):
+    assert compared.commit == NEW_COMMIT
+    flagged = {key: c.status for key, c in by_case(compared).items()
+               if c.status in ("faster", "slower")}
+    assert flagged == {
+        ("numpy", "1.0.0", "2.0.0", f"{TOLIST}(1000)"): "slower",
+        ("numpy", "1.0.0", "3.0.0", f"{TOLIST}(1000)"): "slower",
+        ("numpy", "2.0.0", "3.0.0", TAX): "slower",
+        ("numpy", "1.0.0", "3.0.0", TAX): "slower",
+    }
+    cases = by_case(compared)
+    assert cases[("numpy", "1.0.0", "2.0.0", f"{TOLIST}(1000)")].ratio == pytest.approx(2.0)
+    # 1.85x, but the samples overlap: asv compare's statistics say "not different".
+    assert cases[("numpy", "1.0.0", "2.0.0", f"{TOLIST}(100000)")].status == "unchanged"
+    assert cases[("numpy", "1.0.0", "2.0.0", TAX)].status == "unchanged"  # 1.1x < MIN_EFFECT
+    assert cases[("numpy", "2.0.0", "3.0.0", f"{TOLIST}(1000)")].status == "unchanged"
+
+
+def test_compare_all_steps_are_consecutive_releases_and_oldest_to_newest(compared):
+    steps = {(c.axis, c.a, c.b) for c in compared.cases}
+    assert steps == {("numpy", "1.0.0", "2.0.0"), ("numpy", "2.0.0", "3.0.0"),
+                     ("numpy", "1.0.0", "3.0.0"), ("pandas", "8.0.0", "9.0.0")}
+    assert compare.release_steps(["2.10.0", "2.9.1", "2.1.0"]) == [
+        ("2.1.0", "2.9.1"), ("2.9.1", "2.10.0"), ("2.1.0", "2.10.0")]
+
+
+def test_compare_all_says_why_a_case_is_missing(compared):
+    cases = by_case(compared)
+    reasons = {key: c.reason for key, c in cases.items() if c.status == "missing"}
+    assert reasons[("numpy", "1.0.0", "2.0.0", f"{PICKLE}(1000)")] == "failed in numpy 2.0.0"
+    assert reasons[("numpy", "2.0.0", "3.0.0", f"{PICKLE}(1000)")] == (
+        "failed in numpy 2.0.0; skipped in numpy 3.0.0")
+    assert reasons[("numpy", "1.0.0", "3.0.0", f"{VIEW}(1000)")] == "not run in numpy 1.0.0"
+    assert reasons[("pandas", "8.0.0", "9.0.0", f"{TO_PANDAS}(1000)")] == (
+        "no results file for pandas 8.0.0")
+    assert all(c.ratio is None for c in cases.values() if c.status == "missing")
+    # Only the axis's part of the suite; the installed-versions track is never compared.
+    assert not any(c.benchmark == TO_PANDAS for c in compared.cases if c.axis == "numpy")
+    assert not any(c.benchmark == VERSIONS for c in compared.cases)
+
+
+def test_compare_all_takes_the_commit_it_is_given(results_dir):
+    old = compare.compare_all(str(results_dir), MACHINE, commit=OLD_COMMIT[:8], matrix=MATRIX)
+    assert old.commit == OLD_COMMIT
+    # Only numpy 2.0.0 has results at that commit: nothing to compare it with.
+    assert {c.status for c in old.cases} == {"missing"}
+    assert by_case(old)[("numpy", "1.0.0", "2.0.0", f"{TOLIST}(1000)")].reason == (
+        "no results file for numpy 1.0.0")
+    with pytest.raises(util.UserError, match="--machine nobody: no results"):
+        compare.compare_all(str(results_dir), "nobody", matrix=MATRIX)
+
+
+@pytest.mark.parametrize("ratios, direction, expected", [
+    ([1.5, 1.4, 1.6, 1.3, 1.5], "slower", True),
+    ([1.5, 1.4, 1.6, 0.98, 1.5], "slower", False),   # one pair disagrees
+    ([1.15, 1.1, 1.3, 1.12, 1.18], "slower", False),  # median within MIN_EFFECT
+    ([0.5, 0.6, 0.55, 0.7, 0.5], "faster", True),
+    ([0.5, 0.6, 0.55, 1.01, 0.5], "faster", False),
+    ([0.9, 0.85, 0.88, 0.86, 0.9], "faster", False),  # 1/0.88 < 1.2
+    ([1.5, 1.4, 1.6, 1.3, 1.5], "faster", False),     # the other direction
+    ([], "slower", False),
+])
+def test_confirmation_rule(ratios, direction, expected):
+    assert compare.is_confirmed(ratios, direction, 1.2) is expected
+
+
+def entry(a, b, benchmark, ratio=2.0):
+    return {"axis": "numpy", "a": a, "b": b, "benchmark": benchmark, "params": ["1000"],
+            "sweep_ratio": ratio, "pair_ratios": [ratio] * 5, "ratio": ratio, "low": ratio,
+            "high": ratio, "confirmed": True, "direction": "slower", "commit": NEW_COMMIT}
+
+
+HEADER = {"machine": MACHINE, "cpu": "Fake CPU", "commit": NEW_COMMIT, "min_effect": 1.2,
+          "pairs": 5}
+
+
+def test_merge_keeps_other_entries_and_replaces_the_same_case(tmp_path):
+    path = tmp_path / "confirmations" / f"{MACHINE}.json"
+    compare.merge_confirmations(path, HEADER, [entry("1.0.0", "2.0.0", TOLIST),
+                                               entry("2.0.0", "3.0.0", TOLIST)])
+    document = compare.merge_confirmations(path, HEADER, [entry("1.0.0", "2.0.0", TOLIST, 3.0)])
+    assert document == compare.load_confirmations(path)
+    assert document["version"] == 1 and document["machine"] == MACHINE
+    assert sorted((c["a"], c["ratio"]) for c in document["changes"]) == [
+        ("1.0.0", 3.0), ("2.0.0", 2.0)]
+
+
+def test_a_failure_mid_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / f"{MACHINE}.json"
+    compare.merge_confirmations(path, HEADER, [entry("1.0.0", "2.0.0", TOLIST)])
+    before = path.read_text()
+
+    def broken_dump(data, f, **kwargs):
+        f.write('{"version": 1, "chang')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(compare.json, "dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        compare.merge_confirmations(path, HEADER, [entry("2.0.0", "3.0.0", TOLIST)])
+    assert path.read_text() == before
+    assert os.listdir(tmp_path) == [path.name]  # no temporary file left behind
+
+
+def fake_conf(results_dir):
+    return SimpleNamespace(matrix={"req": MATRIX}, results_dir=str(results_dir),
+                           benchmark_dir="benchmarks")
+
+
+def test_confirm_interleaves_pairs_per_release_step_and_writes_each_step(compared, results_dir):
+    """A B A B ...: one draw per release and pair, all of a step's candidates in it; the
+    slowdown of time_tolist(1000) reproduces, the track's does not."""
+    calls = []
+
+    def measure(conf, requirements, case_ids):
+        calls.append((requirements["numpy"], tuple(case_ids)))
+        numpy = requirements["numpy"]
+        values = {f"{TOLIST}-0": {"1.0.0": 1.0, "2.0.0": 2.0, "3.0.0": 2.0}[numpy],
+                  TAX: {"1.0.0": 50.0, "2.0.0": 55.0, "3.0.0": 50.0 + len(calls) % 4 * 10}[numpy]}
+        return {i: values[i] for i in case_ids}, {}
+
+    candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    written, left = compare.confirm(candidates, fake_conf(results_dir), MACHINE,
+                                    compared.commit, path, pairs=5, measure=measure)
+    assert left == []
+    # Three steps, 5 pairs each, A then B alternating, all of a step's candidates per draw.
+    assert len(calls) == 30
+    assert [numpy for numpy, _ in calls[:10]] == ["1.0.0", "2.0.0"] * 5
+    assert {ids for _, ids in calls[:10]} == {(f"{TOLIST}-0",)}
+    assert {ids for _, ids in calls[10:20]} == {(f"{TOLIST}-0", TAX)}
+    assert [numpy for numpy, _ in calls[20:]] == ["2.0.0", "3.0.0"] * 5
+    document = compare.load_confirmations(path)
+    assert document["cpu"] == "Fake CPU" and document["commit"] == NEW_COMMIT
+    assert document["pairs"] == 5 and document["min_effect"] == compare.MIN_EFFECT
+    found = {(c["a"], c["b"], c["benchmark"]): c for c in document["changes"]}
+    tolist = found[("1.0.0", "2.0.0", TOLIST)]
+    assert tolist["pair_ratios"] == [2.0] * 5 and tolist["confirmed"]
+    assert tolist["params"] == ["1000"] and tolist["sweep_ratio"] == pytest.approx(2.0)
+    tax = found[("2.0.0", "3.0.0", TAX)]
+    assert tax["ratio"] == statistics.median(tax["pair_ratios"]) and not tax["confirmed"]
+    assert tax["low"] == min(tax["pair_ratios"]) and tax["high"] == max(tax["pair_ratios"])
+
+
+def test_an_interrupted_confirm_keeps_the_finished_steps_and_a_budget_confirms_nothing(
+        compared, results_dir):
+    candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    draws = []
+
+    def measure(conf, requirements, case_ids):
+        draws.append(1)
+        if len(draws) > 10:  # the first step is done, the second is interrupted
+            raise KeyboardInterrupt
+        return {i: 2.0 if requirements["numpy"] != "1.0.0" else 1.0 for i in case_ids}, {}
+
+    with pytest.raises(KeyboardInterrupt):
+        compare.confirm(candidates, fake_conf(results_dir), MACHINE, NEW_COMMIT, path,
+                        measure=measure)
+    (kept,) = compare.load_confirmations(path)["changes"]  # step 1.0.0 -> 2.0.0, done
+    assert (kept["a"], kept["b"], kept["confirmed"]) == ("1.0.0", "2.0.0", True)
+
+    written, left = compare.confirm(candidates, fake_conf(results_dir), MACHINE, NEW_COMMIT,
+                                    path, max_minutes=-1, measure=measure)
+    assert written == [] and {why for _, why in left} == {"not re-measured (budget)"}
+    assert compare.load_confirmations(path)["changes"] == [kept]
+
+
+def test_ranked_table_ranks_by_effect_either_way():
+    changes = [entry("1.0.0", "2.0.0", TOLIST, 1.5), entry("2.0.0", "3.0.0", TOLIST, 0.25),
+               dict(entry("1.0.0", "3.0.0", TOLIST, 9.0), confirmed=False)]
+    lines = compare.ranked_table(changes)
+    assert len(lines) == 4 and "0.25" in lines[2] and "1.50" in lines[3]
+    assert "numpy 2.0.0 -> 3.0.0" in lines[2] and f"`{TOLIST}(1000)`" in lines[2]
+    unconfirmed = compare.ranked_table(changes, confirmed=False)
+    assert len(unconfirmed) == 3 and "9.00" in unconfirmed[2]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["upgrade", "numpy==2.0.2", "pandas==3.0.6"], "both must be releases of the same library"),
+    (["upgrade", "numpy=2.0.2", "numpy==2.4.6"], "A=numpy=2.0.2: expected LIB==VERSION"),
+    (["upgrade", "numpy==2.0.2", "scipy==1.0"], "B=scipy==1.0: expected LIB==VERSION with LIB "
+                                                "one of numpy, pyspark, pandas"),
+    (["upgrade", "numpy==2.0.2", "numpy==two"], "'two' is not a version"),
+    (["upgrade", "numpy==2.4.6", "numpy==2.4.6"], "the two versions must differ"),
+    (["upgrade", "numpy==2.0.2", "numpy==2.4.6", "--python", "3.99"],
+     "--python 3.99: asv found no Python 3.99 interpreter"),
+])
+def test_cli_errors_are_one_line(argv, message, tmp_path, monkeypatch):
+    monkeypatch.setattr(compare, "SCRATCH", str(tmp_path))
+    with pytest.raises(SystemExit) as stop:
+        compare.main(argv + ["--machine", MACHINE])
+    assert message in str(stop.value) and "\n" not in str(stop.value)
+
+
+def test_cli_refuses_fewer_than_five_pairs(capsys):
+    with pytest.raises(SystemExit):
+        compare.main(["confirm", "--machine", MACHINE, "--pairs", "3"])
+    assert "--pairs: must be an integer >= 5, got '3'" in capsys.readouterr().err
+
+
+def test_upgrade_matrix_holds_both_releases_and_the_other_pins():
+    lib, matrix = compare.upgrade_matrix("numpy==2.4.6", "numpy==2.0.2", base=MATRIX)
+    assert lib == "numpy"
+    assert matrix == {"numpy": ["2.0.2", "2.4.6"], "pyspark": ["9.0.0"], "pandas": ["9.0.0"]}
+
+
+def test_confirm_for_real_between_two_built_numpy_environments(tmp_path):
+    """PAIRS draws of a cheap case in the asv environments of NumPy 2.3.5 and the
+    reference, in their own pythons; the file holds the measured pairs."""
+    conf = Config.load(compare.CONFIG)
+    releases = conf.matrix["req"]["numpy"][-2:]
+    pins = {lib: versions[-1] for lib, versions in conf.matrix["req"].items()}
+    for release in releases:
+        try:
+            compare.environment_of(conf, {**pins, "numpy": release})
+        except util.UserError as error:
+            pytest.skip(str(error))
+    case = compare.Comparison("numpy", *releases, "bench_no_crossing.TimeAggregations.time_sum",
+                              ("1000", "'float64'"), 0, "slower", 2.0)
+    path = tmp_path / "confirmations.json"
+    written, left = compare.confirm([case], conf, MACHINE, NEW_COMMIT, str(path), pairs=5)
+    assert left == []
+    (change,) = compare.load_confirmations(path)["changes"]
+    assert len(change["pair_ratios"]) == 5 and all(r > 0 for r in change["pair_ratios"])
+    assert change["ratio"] == statistics.median(change["pair_ratios"])
+    # Same NumPy kernel, one-line sum: no 1.2x slowdown reproduces in every pair.
+    assert change["confirmed"] == compare.is_confirmed(change["pair_ratios"], "slower")

@@ -16,7 +16,7 @@ export MKL_NUM_THREADS := 1
 # Extra `asv run` arguments for `make bench`, e.g. ASV_ARGS="--cpu-affinity 1 -b TimeToList".
 ASV_ARGS ?=
 
-.PHONY: setup publish bench sweep report repeat agreement crosscheck smoke test preview clean
+.PHONY: setup publish bench sweep report repeat agreement confirm compare crosscheck smoke test preview clean
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "boundary-bench needs Python 3.11; set PYTHON=/path/to/python3.11"'
@@ -61,6 +61,17 @@ repeat: setup
 # asv's figures for 10 representative cases vs pyperf's (fresh processes) for the same calls.
 agreement: setup
 	$(BIN)/python tools/agreement.py --machine $(MACHINE)
+
+# Every candidate change of the newest sweep re-measured A B A B in fresh processes
+# (tools/compare.py): results/confirmations/$(MACHINE).json, then the confirmed changes.
+confirm: setup
+	$(BIN)/python tools/compare.py confirm --machine $(MACHINE)
+
+# Two releases of one library measured now and compared, e.g. make compare
+# A=numpy==2.0.2 B=numpy==2.4.6 [PYTHON_VERSION=3.12] (results in .asv/compare/).
+PYTHON_VERSION ?= 3.11
+compare: setup
+	$(BIN)/python tools/compare.py upgrade '$(A)' '$(B)' --machine $(MACHINE) --python $(PYTHON_VERSION)
 
 # The N (default 5) largest confirmed version changes and 5 unchanged cases timed again
 # outside asv, in their own venvs (.asv/crosscheck/); writes report/crosscheck.md.

@@ -28,9 +28,10 @@ import sys
 import time
 from typing import NamedTuple
 
-from asv.commands.compare import _is_result_better, _isna, unroll_result
+from asv.commands.compare import _isna, unroll_result
 from asv.results import iter_results_for_machine_and_hash
 
+from compare import verdict
 from formatting import markdown_table
 from scratch_asv import ROOT, commit, run_asv, scratch_config
 
@@ -79,8 +80,7 @@ def compared(results_dir, machine, before, after, factor=FACTOR):
         if _isna(old) or _isna(new) or old == 0:
             continue  # asv compare's "n/a"
         comparable = None in (old_version, new_version) or old_version == new_version
-        flagged = comparable and (_is_result_better(new, old, new_ss, old_ss, factor)
-                                  or _is_result_better(old, new, old_ss, new_ss, factor))
+        flagged = comparable and verdict(old, new, old_ss, new_ss, factor) != "unchanged"
         cases.append(Case(name, new / old, flagged))
     return cases
 

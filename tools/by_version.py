@@ -201,8 +201,11 @@ def scale(values):
     low, high = min(values), max(values)
     if low > 0 and high / low > 10:
         lo, hi = math.log10(low), math.log10(high)
-        ticks = [10.0 ** k for k in range(math.floor(lo), math.ceil(hi) + 1)]
-        return (lambda v: (math.log10(v) - lo) / (hi - lo)), [t for t in ticks if low <= t <= high]
+        decades = range(math.floor(lo), math.ceil(hi) + 1)
+        ticks = [10.0 ** k for k in decades if low <= 10.0 ** k <= high]
+        if len(ticks) < 3:  # a decade or two: 1-2-5 steps
+            ticks = [m * 10.0 ** k for k in decades for m in (1, 2, 5) if low <= m * 10.0 ** k <= high]
+        return (lambda v: (math.log10(v) - lo) / (hi - lo)), ticks
     if high == low:
         low, high = (low * 0.9, high * 1.1) if low else (-1.0, 1.0)
     step = 10 ** math.floor(math.log10((high - low) / 4))
@@ -247,15 +250,24 @@ def svg(chart):
                      'no recorded values</text>')
     for k, line in enumerate(chart.lines):
         colour, dash = style(k)
-        d, pen = [], "M"
+        # Consecutive values are joined by the line; values with missing releases between
+        # them only by a faint dotted bridge, so a gap stays visible as a gap.
+        d, bridges, last = [], [], None
         for i, p in enumerate(line.points):
             if p.value is None:
-                pen = "M"  # a missing point breaks the line
                 continue
-            d.append(f"{pen}{x[i]:.1f},{y(p.value):.1f}")
-            pen = "L"
+            here = f"{x[i]:.1f},{y(p.value):.1f}"
+            if last is not None and last[0] == i - 1:
+                d.append(f"L{here}")
+            else:
+                d.append(f"M{here}")
+                if last is not None:
+                    bridges.append(f"M{last[1]} L{here}")
+            last = (i, here)
         parts.append(f'<path class="line" data-label="{e(line.label)}" d="{" ".join(d)}" stroke="{colour}"'
                      + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        if bridges:
+            parts.append(f'<path class="gap" d="{" ".join(bridges)}" stroke="{colour}"/>')
         for i, p in enumerate(line.points):
             if p.value is not None:
                 parts.append(f'<circle cx="{x[i]:.1f}" cy="{y(p.value):.1f}" r="3" fill="{colour}"><title>'
@@ -314,6 +326,7 @@ section.benchmark { border-top: 1px solid #ccc; margin-top: 1.5em; }
 .plot-area { fill: none; stroke: #999; }
 .grid { stroke: #eee; }
 .line { fill: none; stroke-width: 1.5; }
+.gap { fill: none; stroke-width: 1; stroke-dasharray: 1 4; opacity: 0.6; }
 .x-label { text-anchor: middle; font-size: 12px; }
 .y-label { text-anchor: end; font-size: 11px; }
 .missing-label { text-anchor: middle; font-size: 11px; fill: #999; font-style: italic; }
@@ -376,7 +389,7 @@ def page(all_charts, machines, benchmarks, notes):
 <h1>Cost by release</h1>
 <p>Each chart holds every library at its reference pin (the newest release) but one, and draws
 the newest recorded value of each release of that library; one line per parameter combination.
-Missing values are named under the axis and in the table, not drawn. Confirmed changes are marked in red.</p>
+Missing values are named under the axis and in the table, not drawn (a dotted line bridges them). Confirmed changes are marked in red.</p>
 <ul>{machine_lines}</ul>
 <p><input id="filter" type="search" placeholder="filter benchmarks (words of the name)"></p>
 <ul class="index">{index}</ul>

@@ -68,10 +68,10 @@ confirm: setup
 	$(BIN)/python tools/compare.py confirm --machine $(MACHINE)
 
 # Two releases of one library measured now and compared, e.g. make compare
-# A=numpy==2.0.2 B=numpy==2.4.6 [PYTHON_VERSION=3.12] (results in .asv/compare/).
+# A=numpy==2.0.2 B=numpy==2.4.6 [PYTHON_VERSION=3.12] [BENCH=regex] (into .asv/compare/).
 PYTHON_VERSION ?= 3.11
 compare: setup
-	$(BIN)/python tools/compare.py upgrade '$(A)' '$(B)' --machine $(MACHINE) --python $(PYTHON_VERSION)
+	$(BIN)/python tools/compare.py upgrade '$(A)' '$(B)' --machine $(MACHINE) --python $(PYTHON_VERSION) $(if $(BENCH),--bench '$(BENCH)')
 
 # The N (default 5) largest confirmed version changes and 5 unchanged cases timed again
 # outside asv, in their own venvs (.asv/crosscheck/); writes report/crosscheck.md.

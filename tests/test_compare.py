@@ -328,3 +328,9 @@ def test_confirm_for_real_between_two_built_numpy_environments(tmp_path):
     assert change["ratio"] == statistics.median(change["pair_ratios"])
     # Same NumPy kernel, one-line sum: no 1.2x slowdown reproduces in every pair.
     assert change["confirmed"] == compare.is_confirmed(change["pair_ratios"], "slower")
+
+
+def test_compare_all_narrowed_like_asv_run_b(results_dir):
+    narrowed = compare.compare_all(str(results_dir), MACHINE, matrix=MATRIX,
+                                   bench=r"TimeToList\.time_tolist\(1000\)")
+    assert {(c.benchmark, c.params) for c in narrowed.cases} == {(TOLIST, ("1000",))}

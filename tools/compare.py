@@ -26,6 +26,7 @@ for other cases and release steps are kept). ratio > 1 means the newer release i
 Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--pairs N] [--max-minutes M]
     python tools/compare.py upgrade numpy==2.0.2 numpy==2.4.6 --machine NAME [--python 3.12]
+        [--bench REGEX]
 """
 
 import argparse
@@ -184,10 +185,12 @@ def compare_step(axis, a, b, result_a, result_b, keys, min_effect):
     return out
 
 
-def compare_all(results_dir, machine, commit=None, matrix=None, min_effect=MIN_EFFECT):
+def compare_all(results_dir, machine, commit=None, matrix=None, min_effect=MIN_EFFECT,
+                bench=None):
     """Compared(commit, [Comparison]) for every axis, release step and case of the
     newest commit with results for `machine` (or `commit`, a full hash or a prefix).
-    `matrix` is asv.conf.json's {library: [versions]} (the default)."""
+    `matrix` is asv.conf.json's {library: [versions]} (the default); `bench`, a regex
+    searched in "benchmark(params)" as `asv run -b` does, narrows the cases."""
     matrix = matrix or load_matrix()
     results = list(iter_results_for_machine(results_dir, machine))
     if commit:
@@ -216,6 +219,7 @@ def compare_all(results_dir, machine, commit=None, matrix=None, min_effect=MIN_E
                     keys.update({k: v[0] for k, v in recorded_cases(recorded).items()})
             keys = {k: i for k, i in keys.items()
                     if re.search(part, k[0])
+                    and (not bench or re.search(bench, case_name(*k)))
                     and not k[0].startswith(NOT_COMPARED)}
             cases += compare_step(axis, a, b, result_a, result_b, keys, min_effect)
     return Compared(newest, cases)
@@ -405,8 +409,9 @@ def summary(cases):
     return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
-def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None):
-    compared = compare_all(conf.results_dir, machine, commit, matrix=matrix)
+def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None,
+                        bench=None):
+    compared = compare_all(conf.results_dir, machine, commit, matrix=matrix, bench=bench)
     candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
     print(f"compare: commit {compared.commit[:8]}, {len(compared.cases)} cases compared: "
           f"{summary(compared.cases)}; re-measuring {len(candidates)} candidates, "
@@ -449,7 +454,10 @@ def upgrade_matrix(spec_a, spec_b, base=None):
     return lib, matrix
 
 
-def upgrade(spec_a, spec_b, machine, python, pairs, max_minutes):
+def upgrade(spec_a, spec_b, machine, python, pairs, max_minutes, bench=None):
+    """Both releases measured now by asv (interleaved rounds, samples kept) into
+    .asv/compare/results, then compared and confirmed there. `bench` (a regex) narrows
+    the library's part of the suite."""
     lib, req = upgrade_matrix(spec_a, spec_b)
     with open(CONFIG) as f:
         raw_matrix = json.load(f)["matrix"]
@@ -464,6 +472,8 @@ def upgrade(spec_a, spec_b, machine, python, pairs, max_minutes):
                              f"Python version such as 3.11")
     command = ["run", f"{git_commit()}^!", "--machine", machine, "--interleave-rounds",
                "--record-samples", "--show-stderr", "--bench", sweep.PARTS[lib]]
+    if bench:  # asv ORs repeated --bench: the part's regex as a lookahead makes an AND
+        command[-1] = f"(?={sweep.PARTS[lib]}).*(?:{bench})"
     print(f"compare: asv run of {lib} {' and '.join(req[lib])} (Python {python}) into "
           f"{os.path.relpath(conf.results_dir, ROOT)}", flush=True)
     code = run_asv(config, *command).returncode
@@ -471,7 +481,7 @@ def upgrade(spec_a, spec_b, machine, python, pairs, max_minutes):
         raise util.UserError(f"asv run exited {code}")
     compare_and_confirm(conf, machine, None,
                         confirmations_path(conf.results_dir, machine), pairs, max_minutes,
-                        matrix=req)
+                        matrix=req, bench=bench)
 
 
 def pairs_setting(text):
@@ -501,6 +511,7 @@ def main(argv=None):
             sub.add_argument("b", metavar="B", help="newer side, e.g. numpy==2.4.6")
             sub.add_argument("--python", default="3.11",
                              help="Python version of both environments (NumPy 2.5 needs 3.12)")
+            sub.add_argument("--bench", help="only the library's benchmarks matching this regex")
     args = parser.parse_args(argv)
     try:
         if args.command == "confirm":
@@ -509,7 +520,8 @@ def main(argv=None):
                                 confirmations_path(conf.results_dir, args.machine),
                                 args.pairs, args.max_minutes)
         else:
-            upgrade(args.a, args.b, args.machine, args.python, args.pairs, args.max_minutes)
+            upgrade(args.a, args.b, args.machine, args.python, args.pairs, args.max_minutes,
+                    args.bench)
     except util.UserError as error:
         sys.exit(f"compare: {error}")
 

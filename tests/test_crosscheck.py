@@ -21,7 +21,7 @@ def change(axis, a, b, benchmark, params, ratio, confirmed=True):
 
 
 def test_top_changes_are_the_confirmed_ones_of_largest_effect_either_way():
-    confirmations = {"min_effect": 0.1, "changes": [
+    confirmations = {"min_effect": 1.2, "changes": [
         change("numpy", "2.0.2", "2.1.3", "bench_loops.TimeLoopSum.time_sum", ["1000"], 1.3),
         change("numpy", "2.1.3", "2.2.6", "bench_c_to_python.TimeToList.time_tolist", ["1000"], 0.4),
         change("pyspark", "4.0.5", "4.1.4", "bench_spark_udf.TimeUdf.time_udf", ["'row'"], 3.0,
@@ -71,22 +71,23 @@ def test_five_unchanged_cases_one_spark_then_cheap_numpy_spread_over_families():
 
 
 @pytest.mark.parametrize("asv_ratio, independent, agree", [
-    (1.30, 1.18, True),    # both slower
-    (0.70, 0.85, True),    # both faster (0.85 < 1 / 1.1)
-    (1.02, 0.95, True),    # both unchanged
-    (1.30, 1.05, False),   # change not reproduced
-    (1.30, 0.70, False),   # reproduced the other way round
-    (1.00, 1.25, False),   # unchanged in asv, a change here
-    (0.92, 0.90, False),   # 0.92 is within 1 / 1.1, 0.90 beyond
+    (1.50, 1.25, True),    # both slower
+    (0.50, 0.80, True),    # both faster (0.80 < 1 / 1.2)
+    (1.10, 0.90, True),    # both unchanged
+    (1.50, 1.15, False),   # change not reproduced
+    (1.50, 0.70, False),   # reproduced the other way round
+    (1.00, 1.30, False),   # unchanged in asv, a change here
+    (0.85, 0.80, False),   # 0.85 is within 1 / 1.2, 0.80 beyond
 ])
 def test_agreement_is_the_same_verdict_at_min_effect(asv_ratio, independent, agree):
-    assert crosscheck.agrees(asv_ratio, independent, 0.10) is agree
+    """min_effect is compare.py's factor (asv compare's): beyond 1.2 or below 1/1.2."""
+    assert crosscheck.agrees(asv_ratio, independent, 1.2) is agree
 
 
 def test_verdict_is_symmetric_in_the_ratio():
     """2x slower and 2x faster are changes of one size: b/a and a/b swap verdicts."""
-    for ratio in (1.05, 1.099, 1.101, 1.5, 2.0):
-        forward, backward = crosscheck.verdict(ratio, 0.1), crosscheck.verdict(1 / ratio, 0.1)
+    for ratio in (1.05, 1.199, 1.201, 1.5, 2.0):
+        forward, backward = crosscheck.verdict(ratio, 1.2), crosscheck.verdict(1 / ratio, 1.2)
         assert {forward, backward} in ({"unchanged"}, {"slower", "faster"})
 
 
@@ -141,18 +142,18 @@ def test_one_numpy_case_timed_twice_in_one_release_gives_ratio_near_one():
                                   env=crosscheck.draw_environment())
     assert timing.draws == 5
     assert 0.8 < timing.ratio < 1.25 and 0.7 < timing.min_ratio < 1.4, timing
-    row = crosscheck.table_row(case, timing, 0.10)
+    row = crosscheck.table_row(case, timing, 1.2)
     assert row[:5] == ["numpy", "2.4.6 -> 2.4.6",
                        "`bench_c_to_python.TimeScalarExtraction.time_item(1000, 'int64')`",
                        "unchanged", "1.000"]
     assert row[5].startswith(f"{timing.ratio:.3f} (")
-    assert row[-1] == ("yes" if crosscheck.agrees(1.0, timing.ratio, 0.10) else "NO")
+    assert row[-1] == ("yes" if crosscheck.agrees(1.0, timing.ratio, 1.2) else "NO")
 
 
 def test_a_case_that_was_not_timed_does_not_agree():
     case = Case("numpy", "2.0.2", "2.1.3", "bench_loops.TimeLoopSum.time_sum", ("1000",), 1.5,
                 "slower")
-    row = crosscheck.table_row(case, "failed: boom", 0.10)
+    row = crosscheck.table_row(case, "failed: boom", 1.2)
     assert row[3] == "slower (confirmed)" and row[5] == "failed: boom" and row[-1] == "NO"
 
 
@@ -163,3 +164,19 @@ def test_a_failing_draw_says_which_case_and_why(tmp_path):
                                            r"failed in .*AttributeError"):
         crosscheck.draw(sys.executable, case, 1, crosscheck.draw_environment(),
                         str(tmp_path / "out.json"))
+
+
+def test_unchanged_candidates_are_compare_alls_unchanged_cases_within_min_effect(monkeypatch):
+    from compare import Compared, Comparison
+
+    name = "bench_loops.TimeLoopSum.time_sum"
+    cases = [Comparison("numpy", "2.0.2", "2.1.3", name, ("1000",), 0, "unchanged", 1.05),
+             Comparison("numpy", "2.0.2", "2.1.3", name, ("100000",), 1, "unchanged", 1.3),
+             Comparison("numpy", "2.0.2", "2.1.3", name, ("1000000",), 2, "slower", 1.5),
+             Comparison("numpy", "1.26.4", "2.0.2", name, ("1000",), 0, "missing", None, "why")]
+    asked = []
+    monkeypatch.setattr(crosscheck.compare, "compare_all",
+                        lambda *args: asked.append(args) or Compared("c" * 40, cases))
+    assert crosscheck.unchanged_candidates("box", "c" * 40, 1.2) == [
+        Case("numpy", "2.0.2", "2.1.3", name, ("1000",), 1.05, "unchanged")]
+    assert asked[0][1:] == ("box", "c" * 40)

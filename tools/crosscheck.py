@@ -42,6 +42,7 @@ import pyperf
 from asv.results import iter_results_for_machine
 
 import asv_identity
+import compare
 from scratch_asv import ROOT  # first: makes `benchmarks` importable
 
 from benchmarks import common, spark_data
@@ -84,12 +85,10 @@ class Case(NamedTuple):
 # ------------------------------------------------------------------ what is checked
 
 def verdict(ratio, min_effect):
-    """'slower' / 'faster' when b/a is beyond min_effect either way, else 'unchanged'."""
-    if ratio > 1 + min_effect:
-        return "slower"
-    if ratio < 1 / (1 + min_effect):
-        return "faster"
-    return "unchanged"
+    """'slower' / 'faster' / 'unchanged' for a ratio b/a by asv compare's test with
+    factor min_effect (beyond it either way: > min_effect or < 1 / min_effect), as
+    tools/compare.py decides it without statistics."""
+    return compare.verdict(1.0, ratio, None, None, min_effect, use_stats=False)
 
 
 def agrees(asv_ratio, independent_ratio, min_effect):
@@ -119,13 +118,14 @@ def top_changes(confirmations, count):
                  c["direction"]) for c in confirmed[:count]]
 
 
-def unchanged_candidates(machine):
-    """The cases tools/compare.py's comparison called unchanged, as Cases."""
-    import compare  # helper B's module: the comparison and its verdicts
-
-    return [Case(v["axis"], v["a"], v["b"], v["benchmark"], tuple(v["params"]),
-                 v["sweep_ratio"], "unchanged")
-            for v in compare.compare_all(machine) if v["verdict"] == "unchanged"]
+def unchanged_candidates(machine, commit, min_effect):
+    """The cases tools/compare.py's comparison of `commit` called unchanged, as Cases;
+    only those whose ratio alone is within min_effect too (asv's statistics can call a
+    larger ratio unchanged), so the claim is the ratio's verdict."""
+    compared = compare.compare_all(os.path.join(ROOT, "results"), machine, commit)
+    return [Case(c.axis, c.a, c.b, c.benchmark, tuple(c.params), c.ratio, "unchanged")
+            for c in compared.cases
+            if c.status == "unchanged" and verdict(c.ratio, min_effect) == "unchanged"]
 
 
 def is_spark(benchmark):
@@ -333,8 +333,9 @@ def report_text(confirmations, rows, elapsed):
         "",
         f"Machine {confirmations['machine']}, CPU {confirmations['cpu']}; results of commit "
         f"{confirmations['commit']}; {date}; {elapsed / 60:.1f} min. Verdicts at "
-        f"min_effect {confirmations['min_effect']:.0%}: a ratio b/a beyond 1 + min_effect "
-        f"is slower, below 1 / (1 + min_effect) faster.",
+        f"min_effect {confirmations['min_effect']:g} (tools/compare.py): a ratio b/a above "
+        f"it is slower, below its inverse faster, else unchanged. The independent ratio is "
+        f"median(B draws) / median(A draws); (min) is fastest B / fastest A.",
         "",
         *markdown_table(HEADERS, rows),
         "",
@@ -365,7 +366,7 @@ def main():
     def asv_figure(case):  # what the sweep recorded for the older release
         return recorded(results.get((case.axis, case.a)), case.benchmark, case.params)
 
-    candidates = [c for c in unchanged_candidates(args.machine) if asv_figure(c)]
+    candidates = [c for c in unchanged_candidates(args.machine, confirmations["commit"], min_effect) if asv_figure(c)]
     cases = top_changes(confirmations, args.changes) + unchanged_cases(
         candidates, cost=lambda c: asv_figure(c)[0] * asv_figure(c)[1])
 

@@ -405,6 +405,7 @@ def write_atomic(path, text):
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=os.path.dirname(path),
                                      suffix=".tmp", delete=False) as f:
         f.write(text)
+    os.chmod(f.name, 0o644)  # as asv leaves its pages (a temp file starts private)
     os.replace(f.name, path)
 
 

@@ -334,3 +334,10 @@ def test_compare_all_narrowed_like_asv_run_b(results_dir):
     narrowed = compare.compare_all(str(results_dir), MACHINE, matrix=MATRIX,
                                    bench=r"TimeToList\.time_tolist\(1000\)")
     assert {(c.benchmark, c.params) for c in narrowed.cases} == {(TOLIST, ("1000",))}
+
+
+def test_confirm_without_candidates_records_the_commit_compared(tmp_path):
+    path = tmp_path / f"{MACHINE}.json"
+    assert compare.confirm([], fake_conf(tmp_path), MACHINE, NEW_COMMIT, path) == ([], [])
+    document = compare.load_confirmations(path)
+    assert document["commit"] == NEW_COMMIT and document["changes"] == []

@@ -20,8 +20,12 @@ variables). A pair ratio is B's value over A's in the same draw. The rule:
     candidate's direction (> MIN_EFFECT slower, < 1/MIN_EFFECT faster) AND every pair
     ratio is on that side of 1.
 
-Results go to results/confirmations/<machine>.json (written atomically, merged: entries
-for other cases and release steps are kept). ratio > 1 means the newer release is costlier.
+Results go to results/confirmations/<machine>.json, written atomically after each release
+step (an interruption loses only the step in flight) and merged: an entry replaces the
+one for the same case and release step, all others are kept; each entry also names the
+commit whose results it re-measured. ratio > 1 means the newer release is costlier.
+Candidates left when --max-minutes is spent are printed as "not re-measured (budget)"
+and never written as confirmed.
 
 Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--pairs N] [--max-minutes M]
@@ -328,6 +332,8 @@ def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN
     steps = {}
     for case in candidates:
         steps.setdefault((case.axis, case.a, case.b), []).append(case)
+    if not steps:  # still record that this commit was compared, with nothing to confirm
+        merge_confirmations(path, header, [])
     started = time.monotonic()
     written, left = [], []
     for number, ((axis, a, b), cases) in enumerate(sorted(steps.items()), 1):

@@ -166,12 +166,14 @@ def test_a_failing_draw_says_which_case_and_why(tmp_path):
                         str(tmp_path / "out.json"))
 
 
-def test_unchanged_candidates_are_compare_alls_unchanged_cases_within_min_effect(monkeypatch):
+def test_unchanged_candidates_are_compare_alls_clearly_unchanged_cases(monkeypatch):
     from compare import Compared, Comparison
 
     name = "bench_loops.TimeLoopSum.time_sum"
     cases = [Comparison("numpy", "2.0.2", "2.1.3", name, ("1000",), 0, "unchanged", 1.05),
              Comparison("numpy", "2.0.2", "2.1.3", name, ("100000",), 1, "unchanged", 1.3),
+             # within 1.2, but beyond half its band (sqrt(1.2) = 1.095): a coin toss
+             Comparison("numpy", "2.0.2", "2.1.3", name, ("10",), 1, "unchanged", 0.9),
              Comparison("numpy", "2.0.2", "2.1.3", name, ("1000000",), 2, "slower", 1.5),
              Comparison("numpy", "1.26.4", "2.0.2", name, ("1000",), 0, "missing", None, "why")]
     asked = []

@@ -119,13 +119,14 @@ def top_changes(confirmations, count):
 
 
 def unchanged_candidates(machine, commit, min_effect):
-    """The cases tools/compare.py's comparison of `commit` called unchanged, as Cases;
-    only those whose ratio alone is within min_effect too (asv's statistics can call a
-    larger ratio unchanged), so the claim is the ratio's verdict."""
+    """The cases tools/compare.py's comparison of `commit` called unchanged, as Cases:
+    only those clearly so, their ratio within half of min_effect's band on a log scale
+    (asv's statistics can call a ratio beyond min_effect unchanged, and one just inside
+    it is a coin toss for any second measurement)."""
     compared = compare.compare_all(os.path.join(ROOT, "results"), machine, commit)
     return [Case(c.axis, c.a, c.b, c.benchmark, tuple(c.params), c.ratio, "unchanged")
             for c in compared.cases
-            if c.status == "unchanged" and verdict(c.ratio, min_effect) == "unchanged"]
+            if c.status == "unchanged" and effect(c.ratio) <= effect(min_effect) / 2]
 
 
 def is_spark(benchmark):
@@ -231,20 +232,27 @@ def pin_differences(python, pins):
 
 def ensure_venv(path, pins):
     """The python of a virtual environment at `path` with exactly `pins` installed:
-    reused when it has them, else created or brought to them with pip."""
+    reused when it has them, else created or brought to them with pip. RuntimeError
+    (one line) when pip cannot install them or they don't hold after it did."""
     python = venv_python(path)
     if os.path.exists(python) and not pin_differences(python, pins):
         return python
-    print(f"crosscheck: installing {os.path.relpath(path, ROOT)}", flush=True)
+    where = os.path.relpath(path, ROOT)
+    print(f"crosscheck: installing {where}", flush=True)
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", path], check=True)
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    *(f"{name}=={version}" for name, version in sorted(pins.items()))],
-                   check=True)
+    pip = subprocess.run([python, "-m", "pip", "install", "--quiet",
+                          "--disable-pip-version-check",
+                          *(f"{name}=={version}" for name, version in sorted(pins.items()))],
+                         capture_output=True, text=True)
+    if pip.returncode:
+        errors = [line for line in pip.stderr.splitlines() if line.startswith("ERROR")]
+        raise RuntimeError(f"pip cannot install the pins of {where}: "
+                           f"{(errors or pip.stderr.strip().splitlines() or ['?'])[0]}")
     differ = pin_differences(python, pins)
     if differ:
-        sys.exit(f"crosscheck: {os.path.relpath(path, ROOT)} does not have the pinned "
-                 f"versions after pip install: {', '.join(differ)}")
+        raise RuntimeError(f"{where} does not have the pinned versions after pip install: "
+                           f"{', '.join(differ)}")
     return python
 
 
@@ -371,12 +379,19 @@ def main():
         candidates, cost=lambda c: asv_figure(c)[0] * asv_figure(c)[1])
 
     pyperf_pin = requirement_pin("pyperf")
-    pythons = {}
-    for case in cases:
-        for release in (case.a, case.b):
-            pins = dict(release_pins(case.axis, release, reference), pyperf=pyperf_pin)
-            pythons[(case.axis, release)] = ensure_venv(
-                venv_path(case.axis, release, reference), pins)
+    pythons = {}  # (axis, release) -> python, or the RuntimeError of its environment
+
+    def python_of(axis, release):
+        if (axis, release) not in pythons:
+            pins = dict(release_pins(axis, release, reference), pyperf=pyperf_pin)
+            try:
+                pythons[(axis, release)] = ensure_venv(venv_path(axis, release, reference), pins)
+            except RuntimeError as exc:
+                pythons[(axis, release)] = exc
+        found = pythons[(axis, release)]
+        if isinstance(found, RuntimeError):
+            raise found
+        return found
 
     env = draw_environment()
     started = time.monotonic()
@@ -391,8 +406,8 @@ def main():
             timing = f"no sweep result for {case.axis} {case.a}"
         else:
             try:
-                timing = time_case(case, pythons[(case.axis, case.a)],
-                                   pythons[(case.axis, case.b)], figure[1], draws, env)
+                timing = time_case(case, python_of(case.axis, case.a),
+                                   python_of(case.axis, case.b), figure[1], draws, env)
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 timing = f"failed: {exc}"
         row = table_row(case, timing, min_effect)

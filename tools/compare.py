@@ -36,7 +36,6 @@ Usage:
 import argparse
 import itertools
 import json
-import math
 import os
 import re
 import statistics

@@ -22,25 +22,30 @@ from browser import ARTIFACTS, offline_chromium, serve
 from conftest import ROOT, asv, temp_asv_config
 from offline_dashboard import ASSETS, check, vendored_files
 from report import matrix_environments, results_at
+from sweep import AXES
 
 MATRIX = json.loads((ROOT / "asv.conf.json").read_text())["matrix"]["req"]
-# (benchmark, the library whose releases are the series, the other one held at its
-# reference pin, the benchmark parameters of the one case drawn)
+# (benchmark, the library whose releases are the series (the others held at their
+# reference pins), the benchmark parameters of the one case drawn)
 GRAPHS = [
-    ("bench_c_to_python.TimeScalarExtraction.time_index", "numpy", "pyspark",
+    ("bench_c_to_python.TimeScalarExtraction.time_index", "numpy",
      {"n": "1000000", "dtype": "'float64'"}),
-    ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", "pyspark", "numpy",
+    ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", "pyspark",
      {"rows": "1000000", "arrow": "'on'", "scenario": "'seed'"}),
+    ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", "pandas",
+     {"rows": "1000000", "arrow": "'on'", "scenario": "'mixed'"}),
 ]
 
 
-def committed_releases(library, other):
-    """The releases of `library` with committed results, `other` at its reference pin
+def committed_releases(library):
+    """The releases of `library` with committed results, the others at their reference pins
     (the environments on `library`'s axis, and the reference one)."""
     _, results = results_at(str(ROOT / "results"), "reference-2core")
     return [env.requirements[library]
             for env in matrix_environments(str(ROOT / "asv.conf.json"), results)
             if env.result is not None and env.axis in (library, "reference")]
+
+
 # A publisher plugin for a scratch config: adds a script from an unknown CDN to the page.
 UNKNOWN_URL = "https://cdn.example.invalid/lib@1.0.0/lib.min.js"
 INJECT_PLUGIN = f"""
@@ -144,7 +149,7 @@ def test_dashboard_renders_offline_in_chromium(published, server):
         # The benchmark list, sorted by name descending through the URL (stupidtable).
         # It shows one environment (asv's default is each parameter's first value,
         # NumPy 1.26.4, which runs no Spark): the reference one runs everything.
-        reference = "&".join(f"{lib}={MATRIX[lib][-1]}" for lib in ("numpy", "pyspark"))
+        reference = "&".join(f"{lib}={MATRIX[lib][-1]}" for lib in AXES)
         page.goto(server + f"index.html#/summarylist?sort=0&dir=desc&python=3.11&{reference}")
         page.wait_for_selector("#summarylist-body table tbody tr", timeout=30_000)
         listed = page.eval_on_selector_all(
@@ -158,17 +163,17 @@ def test_dashboard_renders_offline_in_chromium(published, server):
         assert listed[0].split(" ")[0] > listed[-1].split(" ")[0], listed
 
         # One graph per library axis, opened through the URL hash asv uses: the
-        # other library at its reference pin and one parameter combination, so
+        # other libraries at their reference pins and one parameter combination, so
         # the series are exactly that library's releases.
-        for benchmark, library, other, params in GRAPHS:
-            versions = committed_releases(library, other)
-            query = "&".join([f"{other}={MATRIX[other][-1]}"] +
+        for benchmark, library, params in GRAPHS:
+            versions = committed_releases(library)
+            query = "&".join([f"{lib}={MATRIX[lib][-1]}" for lib in AXES if lib != library] +
                              [f"p-{k}={quote(v)}" for k, v in params.items()])
             graph_requests.clear()
             page.goto(server + "index.html#" + benchmark + "?" + query)
             page.wait_for_function(f"({SERIES_DRAWN_JS})() >= {len(versions)}", timeout=30_000)
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(ARTIFACTS / f"dashboard-graph-{benchmark.rsplit('.', 2)[1]}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"dashboard-graph-{benchmark.rsplit('.', 2)[1]}-{library}.png"))
             assert "error.html" not in page.url, page.url
             assert page.text_content("#title").strip() == benchmark
             drawn_versions = sorted({m for url in graph_requests if benchmark in url

@@ -23,6 +23,7 @@ from browser import ARTIFACTS, offline_chromium, serve
 from conftest import ROOT, asv, temp_asv_config
 from scratch_asv import commit
 from tools import by_version
+from tools import asv_identity
 from tools.asv_identity import reference_pins
 
 CONFIG = json.loads((ROOT / "asv.conf.json").read_text())
@@ -120,10 +121,10 @@ def drawn(results_dir):
 # ------------------------------------------------------------- data, no browser ---
 
 def test_axis_of_names_the_one_library_that_differs():
-    assert by_version.axis_of(dict(REFERENCE), REFERENCE) == "reference"
-    assert by_version.axis_of({**REFERENCE, "pandas": "2.2.3"}, REFERENCE) == "pandas"
-    assert by_version.axis_of({**REFERENCE, "numpy": "1.26.4", "pyspark": "3.5.9"}, REFERENCE) is None
-    assert by_version.axis_of({**REFERENCE, "pyarrow": "17.0.0"}, REFERENCE) is None  # not an axis
+    assert asv_identity.axis_of(dict(REFERENCE), REFERENCE) == "reference"
+    assert asv_identity.axis_of({**REFERENCE, "pandas": "2.2.3"}, REFERENCE) == "pandas"
+    assert asv_identity.axis_of({**REFERENCE, "numpy": "1.26.4", "pyspark": "3.5.9"}, REFERENCE) is None
+    assert asv_identity.axis_of({**REFERENCE, "pyarrow": "17.0.0"}, REFERENCE) is None  # not an axis
 
 
 def test_labels_read_as_written():

@@ -120,6 +120,19 @@ def reference_pins(matrix):
     return {name: values[-1] for name, values in matrix["req"].items()}
 
 
+# The libraries whose releases the matrix varies, one at a time.
+AXES = ("numpy", "pyspark", "pandas")
+
+
+def axis_of(requirements, reference):
+    """"reference", the axis library in which an environment differs from the reference
+    pins, or None when it differs in several libraries or in another one."""
+    differs = [lib for lib, pin in reference.items() if requirements.get(lib) != pin]
+    if not differs:
+        return "reference"
+    return differs[0] if len(differs) == 1 and differs[0] in AXES else None
+
+
 _INSTALLED = """\
 import importlib.metadata as m, json, sys
 def version(name):

@@ -39,7 +39,7 @@ from packaging.version import InvalidVersion, Version
 from . import asv_identity
 from .formatting import human_time
 
-AXES = ("numpy", "pyspark", "pandas")
+AXES = asv_identity.AXES
 PAGE = "by-version.html"
 LEGEND_JS = Path(__file__).resolve().parent.parent / "dashboard" / "legend-outside.js"
 NAV_ENTRY = f'<li id="nav-li-by-version"><a href="{PAGE}">By version</a></li>'
@@ -69,15 +69,6 @@ class Chart(NamedTuple):
     changes: list       # confirmations entries of this chart
 
 
-def axis_of(requirements, reference):
-    """"reference", the one axis library an environment differs in from the reference
-    pins, or None (it differs in several libraries, or in another one)."""
-    differs = [lib for lib, pin in reference.items() if requirements.get(lib) != pin]
-    if not differs:
-        return "reference"
-    return differs[0] if len(differs) == 1 and differs[0] in AXES else None
-
-
 def release_order(release):
     try:
         return (0, Version(release))
@@ -105,7 +96,7 @@ def newest_per_release(results_dir, machine, reference):
         return chosen
     for result in iter_results_for_machine(results_dir, machine):
         requirements = {lib: result.params.get(lib) for lib in reference}
-        axis = axis_of(requirements, reference)
+        axis = asv_identity.axis_of(requirements, reference)
         for on in (AXES if axis == "reference" else [axis] if axis else []):
             release = requirements[on]
             old = chosen[on].get(release)

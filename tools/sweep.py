@@ -44,7 +44,7 @@ from scratch_asv import ROOT, commit, run_asv, write_config
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 SWEEP_DIR = os.path.join(ROOT, ".asv", "sweep")
-AXES = ("numpy", "pyspark", "pandas")
+AXES = asv_identity.AXES
 
 # Which benchmarks each axis runs (asv's -b: a regular expression searched in each
 # benchmark's full name): those with that library on their path.
@@ -66,11 +66,10 @@ def reference_pins(raw_config):
 def axis_of(requirements, reference):
     """'reference', or the library ('numpy', 'pyspark', 'pandas') whose release this
     environment varies."""
+    axis = asv_identity.axis_of(requirements, reference)
+    if axis is not None:
+        return axis
     differs = sorted(k for k, v in reference.items() if requirements.get(k) != v)
-    if not differs:
-        return "reference"
-    if len(differs) == 1 and differs[0] in AXES:
-        return differs[0]
     raise SystemExit(f"asv.conf.json matrix: environment with {requirements} differs from "
                      f"the reference pins in {differs}; each environment may vary one of "
                      f"{', '.join(AXES)} (see docs/matrix.md)")

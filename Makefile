@@ -43,11 +43,12 @@ publish: setup
 	$(BIN)/asv publish
 	@echo "Dashboard published to html/. View it: $(VENV)/bin/asv preview  (serves http://127.0.0.1:8080)"
 
-# Every environment of the asv.conf.json matrix (see tools/sweep.py; resumable: run it
-# again after an interruption), then the dashboard and the boundary report from results/.
+# Every environment of the asv.conf.json matrix, releases interleaved (see tools/sweep.py;
+# resumable: run it again after an interruption), every candidate change confirmed, then
+# the dashboard and the boundary report from results/.
 sweep: setup
 	$(BIN)/python tools/sweep.py --machine $(MACHINE); status=$$?; \
-	$(MAKE) publish report && exit $$status
+	$(MAKE) confirm publish report && exit $$status
 
 # The boundary report (report/REPORT.md, its chart, README's headline table) from results/.
 report: setup

@@ -341,3 +341,23 @@ def test_confirm_without_candidates_records_the_commit_compared(tmp_path):
     assert compare.confirm([], fake_conf(tmp_path), MACHINE, NEW_COMMIT, path) == ([], [])
     document = compare.load_confirmations(path)
     assert document["commit"] == NEW_COMMIT and document["changes"] == []
+
+
+def test_noise_measures_each_case_once_against_the_reference_itself(compared, results_dir,
+                                                                    tmp_path, monkeypatch):
+    """A/A: both sides of every pair are the reference environment; a case whose second
+    draw of each pair is always 1.5x slower is what a false positive looks like."""
+    monkeypatch.setattr(compare, "SCRATCH", str(tmp_path))
+    calls = []
+
+    def measure(conf, requirements, case_ids):
+        calls.append((requirements["numpy"], tuple(case_ids)))
+        second = len(calls) % 2 == 0
+        return {i: (1.5 if second and i == TAX else 1.0) for i in case_ids}, {}
+
+    entries = compare.noise(fake_conf(results_dir), MACHINE, bench=".", measure=measure)
+    cases = {(c.benchmark, c.params) for c in compared.cases if c.status != "missing"}
+    assert sorted((e["benchmark"], tuple(e["params"])) for e in entries) == sorted(cases)
+    assert {numpy for numpy, _ in calls} == {MATRIX["numpy"][-1]}
+    assert [e["benchmark"] for e in entries if e["confirmed"]] == [TAX]
+    assert all(e["ratio"] == 1.0 for e in entries if e["benchmark"] != TAX)

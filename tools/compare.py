@@ -31,6 +31,7 @@ Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--pairs N] [--max-minutes M]
     python tools/compare.py upgrade numpy==2.0.2 numpy==2.4.6 --machine NAME [--python 3.12]
         [--bench REGEX]
+    python tools/compare.py noise --machine NAME --bench REGEX [--pairs N]
 """
 
 import argparse
@@ -428,6 +429,38 @@ def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=
                   left)
 
 
+# --- noise: what the confirmation sees when nothing changed ------------------------------
+
+def noise(conf, machine, bench, pairs=PAIRS, measure=draw):
+    """A/A: every recorded case matching `bench` re-measured exactly as a candidate is,
+    with the reference environment on both sides (A A' A A' ... in fresh processes).
+    Nothing changed, so every "confirmed" case is a false positive, and the spread of the
+    median pair ratios is the noise MIN_EFFECT has to stand above. Returns the entries."""
+    compared = compare_all(conf.results_dir, machine, bench=bench, matrix=conf.matrix["req"])
+    reference = {lib: versions[-1] for lib, versions in conf.matrix["req"].items()}
+    seen, same = set(), []
+    for case in compared.cases:
+        if case.status != "missing" and (case.benchmark, case.params) not in seen:
+            seen.add((case.benchmark, case.params))
+            same.append(case._replace(a=reference[case.axis],
+                                      b=reference[case.axis], status="slower"))
+    path = os.path.join(SCRATCH, f"noise-{machine}.json")
+    if os.path.exists(path):
+        os.remove(path)
+    entries, _ = confirm(same, conf, machine, compared.commit, path, pairs=pairs,
+                         measure=measure)
+    for entry in entries:  # a false positive either way counts
+        entry["confirmed"] = (is_confirmed(entry["pair_ratios"], "slower")
+                              or is_confirmed(entry["pair_ratios"], "faster"))
+    effects = sorted(effect(e["ratio"]) for e in entries)
+    if effects:
+        print(f"noise: {len(entries)} cases, A/A with {pairs} pairs each: median ratio "
+              f"within {effects[-1]:.3f}x (95th percentile {effects[int(0.95 * (len(effects) - 1))]:.3f}x); "
+              f"{sum(e['confirmed'] for e in entries)} would be confirmed at "
+              f"MIN_EFFECT {MIN_EFFECT}", flush=True)
+    return entries
+
+
 # --- upgrade: two releases of one library, measured now -----------------------------------
 
 def parse_spec(spec, setting):
@@ -502,7 +535,7 @@ def pairs_setting(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("confirm", "upgrade"):
+    for name in ("confirm", "upgrade", "noise"):
         sub = commands.add_parser(name)
         sub.add_argument("--machine", required=True)
         sub.add_argument("--pairs", type=pairs_setting, default=PAIRS,
@@ -511,6 +544,9 @@ def main(argv=None):
                          help="stop starting release steps after this many minutes")
         if name == "confirm":
             sub.add_argument("--commit", help="results of this commit (default: newest)")
+        elif name == "noise":
+            sub.add_argument("--bench", required=True,
+                             help="the recorded cases to re-measure A/A (asv -b's regex)")
         else:
             sub.add_argument("a", metavar="A", help="older side, e.g. numpy==2.0.2")
             sub.add_argument("b", metavar="B", help="newer side, e.g. numpy==2.4.6")
@@ -524,6 +560,8 @@ def main(argv=None):
             compare_and_confirm(conf, args.machine, args.commit,
                                 confirmations_path(conf.results_dir, args.machine),
                                 args.pairs, args.max_minutes)
+        elif args.command == "noise":
+            noise(Config.load(CONFIG), args.machine, args.bench, args.pairs)
         else:
             upgrade(args.a, args.b, args.machine, args.python, args.pairs, args.max_minutes,
                     args.bench)

@@ -182,3 +182,34 @@ def test_unchanged_candidates_are_compare_alls_clearly_unchanged_cases(monkeypat
     assert crosscheck.unchanged_candidates("box", "c" * 40, 1.2) == [
         Case("numpy", "2.0.2", "2.1.3", name, ("1000",), 1.05, "unchanged")]
     assert asked[0][1:] == ("box", "c" * 40)
+
+
+@pytest.mark.parametrize("independent, status", [(1.6, 0), (1.1, 1)])
+def test_the_run_fails_when_a_confirmed_change_is_not_reproduced(tmp_path, monkeypatch,
+                                                                 independent, status):
+    """main() with its inputs stubbed: the table in report/crosscheck.md names machine,
+    cpu and commit, and the exit status says whether the confirmed change held."""
+    confirmations = {"version": 1, "machine": "box", "cpu": "Some CPU", "commit": "f" * 40,
+                     "min_effect": 1.2, "pairs": 5, "changes": [
+                         change("numpy", "2.0.2", "2.1.3", "bench_loops.TimeLoopSum.time_sum",
+                                ["1000"], 1.5)]}
+    steady = Case("numpy", "2.0.2", "2.1.3", "bench_c_to_python.TimeToList.time_tolist",
+                  ("1000",), 1.0, "unchanged")
+    timed = []
+    monkeypatch.setattr(crosscheck, "load_confirmations", lambda machine: confirmations)
+    monkeypatch.setattr(crosscheck, "sweep_results", lambda *args: {("numpy", "2.0.2"): "A"})
+    monkeypatch.setattr(crosscheck, "recorded", lambda result, name, params: (1e-6, 7))
+    monkeypatch.setattr(crosscheck, "unchanged_candidates", lambda *args: [steady])
+    monkeypatch.setattr(crosscheck, "ensure_venv", lambda path, pins: f"python-{pins['numpy']}")
+    monkeypatch.setattr(crosscheck, "time_case", lambda case, a, b, number, draws, env: (
+        timed.append((case.benchmark, a, b, number, draws)) or crosscheck.Timing(
+            independent if case.claim == "slower" else 1.0, 1.0, draws)))
+    monkeypatch.setattr(crosscheck, "REPORT", str(tmp_path / "crosscheck.md"))
+    monkeypatch.setattr(sys, "argv", ["crosscheck.py", "--machine", "box"])
+    assert crosscheck.main() == status
+    assert timed == [("bench_loops.TimeLoopSum.time_sum", "python-2.0.2", "python-2.1.3", 7, 9),
+                     ("bench_c_to_python.TimeToList.time_tolist", "python-2.0.2",
+                      "python-2.1.3", 7, 9)]
+    report = (tmp_path / "crosscheck.md").read_text()
+    assert "Machine box, CPU Some CPU; results of commit " + "f" * 40 in report
+    assert f"| {independent:.3f} (" in report and report.count("| yes ") == 2 - status

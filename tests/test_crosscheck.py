@@ -1,7 +1,6 @@
 """tools/crosscheck.py (`make crosscheck`): which cases it checks, its agreement rule,
 its virtual environments' pin check, and one case timed end to end outside asv."""
 
-import json
 import random
 import sys
 from importlib import metadata
@@ -213,3 +212,19 @@ def test_the_run_fails_when_a_confirmed_change_is_not_reproduced(tmp_path, monke
     report = (tmp_path / "crosscheck.md").read_text()
     assert "Machine box, CPU Some CPU; results of commit " + "f" * 40 in report
     assert f"| {independent:.3f} (" in report and report.count("| yes ") == 2 - status
+
+
+def test_sweep_results_are_found_by_release_and_the_reference_stands_for_every_axis(monkeypatch):
+    from types import SimpleNamespace
+
+    reference = {"numpy": "2.4.6", "pandas": "3.1.1", "pyspark": "4.3.0"}
+    def result(commit="c" * 40, **pins):
+        return SimpleNamespace(commit_hash=commit, params=dict(reference, python="3.11", **pins))
+    older, newest, mixed, other_commit = (result(numpy="2.3.5"), result(),
+                                          result(numpy="2.3.5", pandas="3.0.6"),
+                                          result("d" * 40, pandas="3.0.6"))
+    monkeypatch.setattr(crosscheck, "iter_results_for_machine",
+                        lambda folder, machine: [older, newest, mixed, other_commit])
+    assert crosscheck.sweep_results("box", "c" * 40, reference) == {
+        ("numpy", "2.3.5"): older, ("numpy", "2.4.6"): newest, ("pandas", "3.1.1"): newest,
+        ("pyspark", "4.3.0"): newest}

@@ -41,10 +41,10 @@ from typing import NamedTuple
 import pyperf
 from asv.results import iter_results_for_machine
 
-import asv_identity
-import compare
 from scratch_asv import ROOT  # first: makes `benchmarks` importable
 
+import asv_identity
+import compare
 from benchmarks import common, spark_data
 from formatting import markdown_table
 
@@ -176,7 +176,9 @@ def sweep_results(machine, commit, reference):
             continue
         versions = {name: result.params.get(name) for name in reference}
         differ = [name for name in reference if versions[name] != reference[name]]
-        for axis in differ if len(differ) == 1 else reference if not differ else ():
+        if len(differ) > 1:
+            continue  # not an environment of the sweep's matrix
+        for axis in differ or reference:
             found[(axis, versions[axis])] = result
     return found
 
@@ -326,9 +328,14 @@ def table_row(case, timing, min_effect):
 def write_atomically(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".crosscheck-")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # a generated file like the others, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def report_text(confirmations, rows, elapsed):

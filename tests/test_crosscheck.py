@@ -217,14 +217,15 @@ def test_the_run_fails_when_a_confirmed_change_is_not_reproduced(tmp_path, monke
 def test_sweep_results_are_found_by_release_and_the_reference_stands_for_every_axis(monkeypatch):
     from types import SimpleNamespace
 
-    reference = {"numpy": "2.4.6", "pandas": "3.1.1", "pyspark": "4.3.0"}
+    reference = {"numpy": "2.4.6", "pandas": "3.1.1", "pyspark": "4.3.0", "pyarrow": "26.0.1"}
+
     def result(commit="c" * 40, **pins):
-        return SimpleNamespace(commit_hash=commit, params=dict(reference, python="3.11", **pins))
-    older, newest, mixed, other_commit = (result(numpy="2.3.5"), result(),
-                                          result(numpy="2.3.5", pandas="3.0.6"),
-                                          result("d" * 40, pandas="3.0.6"))
+        return SimpleNamespace(commit_hash=commit, params={**reference, "python": "3.11", **pins})
+    older, newest, mixed, other_commit, not_an_axis = (
+        result(numpy="2.3.5"), result(), result(numpy="2.3.5", pandas="3.0.6"),
+        result("d" * 40, pandas="3.0.6"), result(python="3.12", pyarrow="17.0.0"))
     monkeypatch.setattr(crosscheck, "iter_results_for_machine",
-                        lambda folder, machine: [older, newest, mixed, other_commit])
+                        lambda folder, machine: [older, newest, mixed, other_commit, not_an_axis])
     assert crosscheck.sweep_results("box", "c" * 40, reference) == {
         ("numpy", "2.3.5"): older, ("numpy", "2.4.6"): newest, ("pandas", "3.1.1"): newest,
         ("pyspark", "4.3.0"): newest}

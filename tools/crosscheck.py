@@ -172,14 +172,11 @@ def sweep_results(machine, commit, reference):
     reference environment's results stand for each axis's newest release."""
     found = {}
     for result in iter_results_for_machine(os.path.join(ROOT, "results"), machine):
-        if result.commit_hash != commit:
+        axis = asv_identity.axis_of(result.params, reference)
+        if result.commit_hash != commit or axis is None:
             continue
-        versions = {name: result.params.get(name) for name in reference}
-        differ = [name for name in reference if versions[name] != reference[name]]
-        if len(differ) > 1:
-            continue  # not an environment of the sweep's matrix
-        for axis in differ or reference:
-            found[(axis, versions[axis])] = result
+        for axis in asv_identity.AXES if axis == "reference" else [axis]:
+            found[(axis, result.params[axis])] = result
     return found
 
 

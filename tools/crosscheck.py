@@ -107,7 +107,7 @@ def load_confirmations(machine):
             return json.load(f)
     except OSError:
         sys.exit(f"crosscheck: no {os.path.relpath(path, ROOT)}; the comparison writes it "
-                 f"(tools/compare.py --machine {machine})")
+                 f"(make confirm MACHINE={machine})")
 
 
 def top_changes(confirmations, count):

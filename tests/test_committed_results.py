@@ -77,8 +77,7 @@ def test_the_matrix_varies_one_library_at_a_time_on_three_axes():
     releases = {axis: CONFIG["matrix"]["req"][axis] for axis in sweep.AXES}
     assert axes == sorted(["reference"] + [a for a in sweep.AXES for _ in releases[a][:-1]])
     for axis in sweep.AXES:
-        assert releases[axis] == sorted(releases[axis], key=common.release), axis
-        assert REFERENCE[axis] == releases[axis][-1]  # the reference is the newest release
+        assert REFERENCE[axis] == releases[axis][-1]  # the reference is the last value
 
 
 def test_committed_results_cover_every_release_of_every_axis(committed):

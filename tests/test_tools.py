@@ -2,10 +2,13 @@
 
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
 import timeit
+from importlib import metadata
+from types import SimpleNamespace
 
 import pyperf
 import pytest
@@ -201,3 +204,21 @@ def test_report_names_the_cpu_and_whatever_else_machine_json_holds(tmp_path):
     (machine / "machine.json").write_text(json.dumps({"machine": "box", "version": 1}))
     assert report.machine_facts(str(tmp_path), "box") == "Measured on machine box: CPU not recorded."
     assert "CPU not recorded" in report.machine_facts(str(tmp_path), "elsewhere")
+
+
+def test_sweep_refuses_an_environment_that_does_not_hold_its_pins(tmp_path, monkeypatch):
+    """pip silently replaces a pin that another can't live with (pandas 3.1 lifts NumPy
+    1.26 to 2.x): the sweep checks every environment before it runs anything."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python").symlink_to(sys.executable)
+    numpy = metadata.version("numpy")
+    env = SimpleNamespace(name="env-x", _path=str(tmp_path), requirements={"numpy": "1.26.4"})
+    monkeypatch.setattr(sweep.environment, "get_environments", lambda conf, names: [env])
+    with pytest.raises(SystemExit, match=rf"^sweep: environment env-x does not hold its pins: "
+                                         rf"numpy {re.escape(numpy)} \(pinned 1\.26\.4\);"):
+        sweep.check_installed(None)
+    env.requirements = {"numpy": numpy}
+    sweep.check_installed(None)
+    env._path = str(tmp_path / "missing")
+    with pytest.raises(SystemExit, match="is not built"):
+        sweep.check_installed(None)

@@ -5,8 +5,8 @@ Environment names. asv names an `existing` environment after its interpreter's p
 (`existing-py_<path>_.venv_bin_python`), so every checkout started a new series and the
 path went into the results' file names, their parameters and the dashboard. When
 BOUNDARY_BENCH_AS_REFERENCE=1 is set (`make bench` sets it), an existing environment
-instead takes what asv gives the reference entry of asv.conf.json's matrix (the last,
-newest value of every requirement list; the entry `make sweep` runs as "reference"):
+instead takes what asv gives the reference entry of asv.conf.json's matrix (the last
+value of every requirement list; the entry `make sweep` runs as "reference"):
 its name, Python version, requirements and matrix environment variables. It does so
 only after checking that its interpreter has exactly those versions installed (otherwise
 a one-line error names each package that differs), so `make bench` and the sweep's
@@ -145,6 +145,17 @@ print(json.dumps({"python": "%d.%d" % sys.version_info[:2],
 """
 
 
+def installed(executable, names):
+    """{"python": "3.11", "versions": {name: version or None}} of an interpreter."""
+    return json.loads(util.check_output([executable, "-c", _INSTALLED, json.dumps(sorted(names))]))
+
+
+def differences(found, pins):
+    """["numpy 2.4.6 (pinned 1.26.4)", ...]: where installed versions differ from pins."""
+    return [f"{name} {found[name] or 'not installed'} (pinned {pin})"
+            for name, pin in sorted(pins.items()) if found[name] is None or pin and found[name] != pin]
+
+
 def reference_entry(conf, python):
     """(requirements, tagged env vars) of the matrix's reference entry for `python`."""
     pins = reference_pins(conf.matrix)
@@ -166,12 +177,9 @@ def existing_init(self, conf, executable, requirements, tagged_env_vars):
     if os.environ.get(AS_REFERENCE, "") in ("", "0"):
         return
     pins = reference_pins(conf.matrix)
-    found = json.loads(util.check_output([self._executable, "-c", _INSTALLED,
-                                          json.dumps(sorted(pins))]))
+    found = installed(self._executable, pins)
     requirements, tagged = reference_entry(conf, found["python"])
-    differ = [f"{name} {found['versions'][name] or 'not installed'} (pinned {pin})"
-              for name, pin in sorted(pins.items())
-              if found["versions"][name] is None or pin and found["versions"][name] != pin]
+    differ = differences(found["versions"], pins)
     if differ:
         raise util.UserError(
             f"{self._executable} is not asv.conf.json's reference environment: "

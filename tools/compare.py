@@ -2,7 +2,7 @@
 releases, and every candidate change re-measured before it is believed.
 
 compare_all: for each axis of the version matrix (numpy, pyspark, pandas: one library
-varied, everything else at the reference pins, the newest value of every list), each
+varied, everything else at the reference pins, the last value of every list), each
 step between consecutive releases and the oldest -> newest step, every case (benchmark,
 parameter combination) of that axis's part of the suite is "faster", "slower",
 "unchanged" or "missing" (with the reason). The test is asv compare's own: the ratio

@@ -171,8 +171,8 @@ def matrix_environments(config_path, results):
 
 
 def releases(environments, axis):
-    """{release of the axis's library: Environment}, oldest first (the matrix's order
-    is the releases' order)."""
+    """{release of the axis's library: Environment}, oldest first (sorted by version: a
+    matrix list ends with its reference pin, which need not be the newest)."""
     found = {env.requirements[axis]: env for env in environments
              if env.axis in (axis, "reference")}
     return dict(sorted(found.items(), key=lambda item: common.release(item[0])))

@@ -2,7 +2,7 @@
 recording results (with their samples) for the current commit under one machine name.
 
 The matrix holds one library's releases at a time against fixed reference pins (the
-last, newest value of every list in asv.conf.json): each environment is on one axis --
+last value of every list in asv.conf.json, see docs/matrix.md): each environment is on one axis --
 numpy, pyspark or pandas -- and the reference environment is on every axis. A benchmark
 runs on the axes whose library is on its path (PARTS), in the environments of those axes.
 
@@ -122,6 +122,22 @@ def check_matrix(conf, raw_config):
             for env in environment.get_environments(conf, None)}
 
 
+def check_installed(conf):
+    """Every built environment holds exactly its pins. pip resolves each environment's
+    pins together, and a pin another one can't live with is silently replaced (pandas 3.1
+    upgrades NumPy 1.26 to 2.x), which would file one release's timings under another."""
+    for env in environment.get_environments(conf, None):
+        python = os.path.join(env._path, "bin", "python")
+        if not os.path.exists(python):
+            sys.exit(f"sweep: environment {env.name} is not built ({python} is missing)")
+        differ = asv_identity.differences(
+            asv_identity.installed(python, env.requirements)["versions"], env.requirements)
+        if differ:
+            sys.exit(f"sweep: environment {env.name} does not hold its pins: "
+                     f"{', '.join(differ)}; make its pins installable together in "
+                     f"asv.conf.json's matrix")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--machine", required=True)
@@ -137,6 +153,9 @@ def main():
     if conflict:
         sys.exit(f"sweep: {conflict}")
     envs = check_matrix(conf, raw_config)
+    if not args.dry_run:
+        run_asv(CONFIG, "setup")  # builds the environments that are missing
+        check_installed(conf)
     head = commit()
     plan = groups(benchmark_classes(os.path.join(ROOT, conf.benchmark_dir)))
 

@@ -193,11 +193,10 @@ def test_a_failure_mid_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
     compare.merge_confirmations(path, HEADER, [entry("1.0.0", "2.0.0", TOLIST)])
     before = path.read_text()
 
-    def broken_dump(data, f, **kwargs):
-        f.write('{"version": 1, "chang')
+    def disk_full(fd):  # after the temporary file is written, before it is renamed
         raise OSError("disk full")
 
-    monkeypatch.setattr(compare.json, "dump", broken_dump)
+    monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError, match="disk full"):
         compare.merge_confirmations(path, HEADER, [entry("2.0.0", "3.0.0", TOLIST)])
     assert path.read_text() == before

@@ -29,21 +29,36 @@ _add_result = Results.add_result
 _load_data = Results.load_data
 
 
-def atomic_write_json(path, data, api_version=None, compact=False):
+def _replace(path, write):
+    """Call write(temporary path) for a file beside `path`, then rename it over `path`:
+    a failure at any point leaves the old file as it was."""
     path = os.path.abspath(path)
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     os.close(fd)
     os.chmod(tmp, 0o644)  # mkstemp's 0600 would survive the rename
     try:
-        _write_json(tmp, data, api_version=api_version, compact=compact)
+        write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def replace_file(path, data):
+    """Write `data` (str or bytes) to `path` atomically (every generated file of the
+    tools is written this way, so an interrupted run never leaves half a file)."""
+    def write(tmp):
+        with open(tmp, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+    _replace(path, write)
+
+
+def atomic_write_json(path, data, api_version=None, compact=False):
+    _replace(path, lambda tmp: _write_json(tmp, data, api_version=api_version, compact=compact))
 
 
 def load_data(self, result_dir):

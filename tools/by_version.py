@@ -26,7 +26,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +36,7 @@ from packaging.version import InvalidVersion, Version
 
 # Relative: asv imports plugins as the package `tools` (".tools.by_version").
 from . import asv_identity
+from .asv_checkpoint import replace_file
 from .formatting import human_time
 
 AXES = asv_identity.AXES
@@ -392,14 +392,6 @@ Missing values are named under the axis and in the table, not drawn (a dotted li
 
 # --- the publisher ---------------------------------------------------------------------
 
-def write_atomic(path, text):
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=os.path.dirname(path),
-                                     suffix=".tmp", delete=False) as f:
-        f.write(text)
-    os.chmod(f.name, 0o644)  # as asv leaves its pages (a temp file starts private)
-    os.replace(f.name, path)
-
-
 def machines_of(results_dir):
     return sorted(p.parent.name for p in Path(results_dir).glob("*/machine.json"))
 
@@ -420,7 +412,7 @@ def publish_by_version(conf, benchmarks):
         confirmations = load_confirmations(conf.results_dir, machine)
         notes[machine] = confirmation_note(confirmations)
         all_charts += charts(conf.results_dir, machine, info, conf.matrix, confirmations)
-    write_atomic(os.path.join(conf.html_dir, PAGE), page(all_charts, machines, info, notes))
+    replace_file(os.path.join(conf.html_dir, PAGE), page(all_charts, machines, info, notes))
     shutil.copyfile(LEGEND_JS, os.path.join(conf.html_dir, LEGEND_JS.name))
     index = os.path.join(conf.html_dir, "index.html")
     with open(index, encoding="utf-8") as f:
@@ -430,7 +422,7 @@ def publish_by_version(conf, benchmarks):
         raise UserError(f"{index}: no Regressions nav entry or </head> to extend (asv's template changed?)")
     text = text.replace(regressions[0], regressions[0] + "\n\t" + NAV_ENTRY, 1)
     text = text.replace("</head>", f'  <script src="{LEGEND_JS.name}"></script>\n  </head>', 1)
-    write_atomic(index, text)
+    replace_file(index, text)
 
 
 class ByVersion(OutputPublisher):

@@ -53,6 +53,7 @@ from packaging.version import InvalidVersion, Version
 
 import asv_identity
 import sweep
+from asv_checkpoint import replace_file
 from formatting import markdown_table
 from scratch_asv import ROOT, commit as git_commit, run_asv, write_config
 
@@ -245,22 +246,6 @@ def entry_key(entry):
     return (entry["axis"], entry["a"], entry["b"], entry["benchmark"], list(entry["params"]))
 
 
-def write_json_atomically(path, data):
-    """Write `data` as JSON to a temporary file beside `path`, then rename it over `path`:
-    a failure at any point leaves the old file as it was."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                                     prefix=".confirmations-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def load_confirmations(path):
     """The confirmations file as a dict, or None when there is none."""
     try:
@@ -278,7 +263,7 @@ def merge_confirmations(path, header, entries):
     new_keys = {json.dumps(entry_key(e)) for e in entries}
     kept = [e for e in old.get("changes", []) if json.dumps(entry_key(e)) not in new_keys]
     document = {"version": 1, **header, "changes": kept + list(entries)}
-    write_json_atomically(path, document)
+    replace_file(path, json.dumps(document, indent=1) + "\n")
     return document
 
 

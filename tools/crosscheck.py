@@ -45,6 +45,7 @@ from scratch_asv import ROOT  # first: makes `benchmarks` importable
 
 import asv_identity
 import compare
+from asv_checkpoint import replace_file
 from benchmarks import common, spark_data
 from formatting import markdown_table
 
@@ -322,19 +323,6 @@ def table_row(case, timing, min_effect):
             f"{timing.min_ratio:.3f}", "yes" if ok else "NO"]
 
 
-def write_atomically(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".crosscheck-")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # a generated file like the others, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def report_text(confirmations, rows, elapsed):
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -422,7 +410,7 @@ def main():
 
     elapsed = time.monotonic() - started
     print("\n".join(markdown_table(HEADERS, rows)))
-    write_atomically(REPORT, report_text(confirmations, rows, elapsed))
+    replace_file(REPORT, report_text(confirmations, rows, elapsed))
     changes = sum(case.claim != "unchanged" for case in cases)
     print(f"crosscheck: {changes - failures} of {changes} confirmed changes reproduced; "
           f"{sum(r[-1] == 'yes' for r, c in zip(rows, cases) if c.claim == 'unchanged')} of "

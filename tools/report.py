@@ -27,7 +27,6 @@ import itertools
 import json
 import math
 import os
-import tempfile
 from typing import NamedTuple
 
 from asv import environment
@@ -39,6 +38,7 @@ from scratch_asv import ROOT  # first: makes `benchmarks` importable
 import asv_identity
 import compare
 import sweep
+from asv_checkpoint import replace_file
 from benchmarks import common
 from benchmarks.common import BATCH  # batched benchmarks: BATCH operations per call
 from formatting import human_time, markdown_table
@@ -412,20 +412,6 @@ def chart(confirmed):
 # ------------------------------------------------------------------------------ main
 
 START, END = "<!-- report:start -->", "<!-- report:end -->"
-
-
-def replace_file(path, data):
-    """Write `data` (bytes) to `path` atomically: a failed run leaves the old file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def readme_with(text, table_lines):

@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -17,6 +18,7 @@ from asv import environment
 from asv.config import Config
 from asv.results import iter_results_for_machine
 
+import report
 import sweep
 from benchmarks import common
 from benchmarks.bench_versions import version_number
@@ -132,3 +134,15 @@ def test_version_number_round_trips():
 
 def test_results_are_committed():
     assert MACHINES, "results/ holds no machine's results: run make sweep"
+
+
+def test_committed_report_and_readme_table_are_made_from_the_committed_results(tmp_path):
+    # `make report` reports the Makefile's default machine
+    machine = re.search(r"^MACHINE \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    text, table, _ = report.build(str(RESULTS), machine, str(ROOT / "asv.conf.json"))
+    assert (ROOT / "report" / "REPORT.md").read_text() == text, "stale report: run make report"
+    readme = tmp_path / "README.md"
+    shutil.copy(ROOT / "README.md", readme)
+    report.update_readme(str(readme), table)
+    assert readme.read_text() == (ROOT / "README.md").read_text(), \
+        "README's headline table is stale: run make report"

@@ -79,6 +79,13 @@ class TimeSparkToNumpy(SparkBenchmark):
         sd.pipeline(self.df)
 
 
+# What pyarrow says when it is imported with NumPy 1.x: pyarrow 26 dropped NumPy 1.x
+# (apache/arrow#48473), and Spark's Arrow conversions import it.
+PYARROW_NEEDS_NUMPY_2 = Skip(
+    "pyarrow requires NumPy 2.0 or newer (pyarrow>=26), found NumPy 1.x",
+    lambda p, v: v["pyarrow"] >= common.release("26") and v["numpy"] < common.release("2"))
+
+
 class TimePandasToNumpy(common.Benchmark):
     """pandas -> NumPy on the frame `toPandas()` (Arrow on) returned for 10**6 rows:
     `to_numpy()` of the 7 columns as views (`copy=False`) vs copies (`copy=True`).
@@ -93,8 +100,10 @@ class TimePandasToNumpy(common.Benchmark):
     rows = 10**6
     timeout = SparkBenchmark.timeout
     version = "3"  # was one call per sample, no warm-up
+    skips = [PYARROW_NEEDS_NUMPY_2]  # its input comes from toPandas with Arrow
 
     def setup(self, copy):
+        common.skip_declared(self, copy)
         self.pdf = sd.pandas_result(self.rows)
         # Views take microseconds, a copy moves the whole frame: calls per sample so that
         # a sample spans many calls either way.
@@ -132,7 +141,7 @@ class TimeArrowToNumpy(common.Benchmark):
     number = 100
     timeout = SparkBenchmark.timeout
     version = "3"  # was one call per sample, no warm-up
-    skips = TimeSparkToArrow.skips
+    skips = TimeSparkToArrow.skips + [PYARROW_NEEDS_NUMPY_2]
 
     def setup(self):
         common.skip_declared(self)

@@ -11,7 +11,6 @@ import json
 import math
 import re
 import shutil
-import subprocess
 
 import pytest
 from asv import environment
@@ -102,18 +101,15 @@ def test_each_environment_ran_its_part_with_no_failure_but_declared_skips(commit
                     assert declared_skip(name, params, req), f"skipped: {where}"
 
 
-def test_results_are_of_one_commit_whose_benchmarks_are_the_current_ones(committed):
-    """One sweep, at one commit; asv draws results of another benchmark version as
-    another series, and none are committed; and the benchmark code has not changed since
-    (what was measured is what is in benchmarks/ now)."""
+def test_results_are_of_one_commit_and_the_current_benchmark_versions(committed):
+    """One sweep, at one commit; asv draws results of another benchmark version (what a
+    benchmark measures, bumped by hand: docs/measurement.md) as another series, and none
+    are committed."""
     commits = {result.commit_hash for _, _, result in committed}
     assert len(commits) == 1, commits
     for req, _, result in committed:
         for name in result.get_all_result_keys():
             assert result.benchmark_version[name] == BENCHMARKS[name]["version"], (name, label(req))
-    changed = subprocess.run(["git", "diff", "--name-only", commits.pop(), "HEAD", "--",
-                              "benchmarks"], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert changed.stdout == "", f"benchmarks changed since the sweep: {changed.stdout}"
 
 
 def test_installed_versions_are_the_pinned_ones(committed):

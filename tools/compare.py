@@ -28,7 +28,8 @@ Candidates left when --max-minutes is spent are printed as "not re-measured (bud
 and never written as confirmed.
 
 Usage:
-    python tools/compare.py confirm --machine NAME [--commit HASH] [--pairs N] [--max-minutes M]
+    python tools/compare.py confirm --machine NAME [--commit HASH] [--axis AXIS] [--pairs N]
+        [--max-minutes M]
     python tools/compare.py upgrade numpy==2.0.2 numpy==2.4.6 --machine NAME [--python 3.12]
         [--bench REGEX]
     python tools/compare.py noise --machine NAME --bench REGEX [--pairs N]
@@ -401,8 +402,9 @@ def summary(cases):
 
 
 def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None,
-                        bench=None):
+                        bench=None, axes=AXES):
     compared = compare_all(conf.results_dir, machine, commit, matrix=matrix, bench=bench)
+    compared = compared._replace(cases=[c for c in compared.cases if c.axis in axes])
     candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
     print(f"compare: commit {compared.commit[:8]}, {len(compared.cases)} cases compared: "
           f"{summary(compared.cases)}; re-measuring {len(candidates)} candidates, "
@@ -529,6 +531,8 @@ def main(argv=None):
                          help="stop starting release steps after this many minutes")
         if name == "confirm":
             sub.add_argument("--commit", help="results of this commit (default: newest)")
+            sub.add_argument("--axis", choices=AXES, action="append",
+                             help="only this axis (repeatable; default: every axis)")
         elif name == "noise":
             sub.add_argument("--bench", required=True,
                              help="the recorded cases to re-measure A/A (asv -b's regex)")
@@ -544,7 +548,7 @@ def main(argv=None):
             conf = Config.load(CONFIG)
             compare_and_confirm(conf, args.machine, args.commit,
                                 confirmations_path(conf.results_dir, args.machine),
-                                args.pairs, args.max_minutes)
+                                args.pairs, args.max_minutes, axes=args.axis or AXES)
         elif args.command == "noise":
             noise(Config.load(CONFIG), args.machine, args.bench, args.pairs)
         else:

@@ -60,8 +60,9 @@ from scratch_asv import ROOT, commit as git_commit, run_asv, write_config
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 AXES = sweep.AXES  # numpy, pyspark, pandas
-# A change smaller than this ratio is not reported, whatever the statistics say; the
-# value is justified, from measured run-to-run noise, in docs/measurement.md.
+# A change smaller than this ratio is not reported, whatever the statistics say: it
+# stands above what the confirmation sees when nothing changed (`noise`, A/A; the
+# figures are in docs/measurement.md, "Version claims").
 MIN_EFFECT = 1.2
 PAIRS = 5  # A B pairs per candidate; fewer cannot show "every pair agrees" meaningfully
 MIN_PAIRS = 5

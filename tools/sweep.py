@@ -25,13 +25,14 @@ interruption and it resumes at the class that was in flight (a case interrupted 
 its rounds keeps the rounds already recorded). Results of other commits and machines are
 never opened for writing.
 
-Usage: python tools/sweep.py --machine NAME [--dry-run]
+Usage: python tools/sweep.py --machine NAME [--commit HASH] [--dry-run]
 """
 
 import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -50,7 +51,9 @@ AXES = asv_identity.AXES
 # benchmark's full name): those with that library on their path.
 PARTS = {
     "numpy": r"^(bench_(?!spark)|bench_spark_conversion\.Time(Pandas|Arrow)ToNumpy\.)",
-    "pyspark": r"^bench_(spark|versions)",
+    # Spark Connect runs in `make bench` only: each case starts a Connect server as well
+    # as a JVM, which would cost a quarter of the whole PySpark axis.
+    "pyspark": r"^bench_(spark(?!_conversion\.TimeSparkConnect\.)|versions)",
     # toPandas in its modes and column mixes, createDataFrame from pandas, pandas UDFs,
     # pandas -> NumPy.
     "pandas": r"^(bench_spark_conversion\.(TimeSparkToPandas|PeakmemSparkToPandas|"
@@ -143,6 +146,8 @@ def main():
     parser.add_argument("--machine", required=True)
     parser.add_argument("--dry-run", action="store_true",
                         help="list the runs, their environments and benchmarks")
+    parser.add_argument("--commit", help="record under this commit (default HEAD): resumes a "
+                                         "sweep after commits that changed no benchmark")
     args = parser.parse_args()
 
     with open(CONFIG) as f:
@@ -156,7 +161,10 @@ def main():
     if not args.dry_run:
         run_asv(CONFIG, "setup")  # builds the environments that are missing
         check_installed(conf)
-    head = commit()
+    try:
+        head = commit(args.commit or "HEAD")
+    except subprocess.CalledProcessError:
+        sys.exit(f"sweep: --commit {args.commit}: not a commit of this repository")
     plan = groups(benchmark_classes(os.path.join(ROOT, conf.benchmark_dir)))
 
     print(f"sweep: {len(envs)} environments, {len(plan)} runs, commit {head[:8]}, "

@@ -29,7 +29,7 @@ and never written as confirmed.
 
 Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--axis AXIS] [--pairs N]
-        [--max-minutes M]
+        [--max-minutes M] [--at-least RATIO]
     python tools/compare.py upgrade numpy==2.0.2 numpy==2.4.6 --machine NAME [--python 3.12]
         [--bench REGEX]
     python tools/compare.py noise --machine NAME --bench REGEX [--pairs N]
@@ -403,10 +403,11 @@ def summary(cases):
 
 
 def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None,
-                        bench=None, axes=AXES):
+                        bench=None, axes=AXES, at_least=1.0):
     compared = compare_all(conf.results_dir, machine, commit, matrix=matrix, bench=bench)
     compared = compared._replace(cases=[c for c in compared.cases if c.axis in axes])
-    candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
+    candidates = [c for c in compared.cases if c.status in ("faster", "slower")
+                  and effect(c.ratio) >= at_least]
     print(f"compare: commit {compared.commit[:8]}, {len(compared.cases)} cases compared: "
           f"{summary(compared.cases)}; re-measuring {len(candidates)} candidates, "
           f"{pairs} pairs each", flush=True)
@@ -534,6 +535,9 @@ def main(argv=None):
             sub.add_argument("--commit", help="results of this commit (default: newest)")
             sub.add_argument("--axis", choices=AXES, action="append",
                              help="only this axis (repeatable; default: every axis)")
+            sub.add_argument("--at-least", type=float, default=1.0, metavar="RATIO",
+                             help="only candidates whose sweep ratio is at least this large "
+                                  "either way (the largest first when time is short)")
         elif name == "noise":
             sub.add_argument("--bench", required=True,
                              help="the recorded cases to re-measure A/A (asv -b's regex)")
@@ -549,7 +553,8 @@ def main(argv=None):
             conf = Config.load(CONFIG)
             compare_and_confirm(conf, args.machine, args.commit,
                                 confirmations_path(conf.results_dir, args.machine),
-                                args.pairs, args.max_minutes, axes=args.axis or AXES)
+                                args.pairs, args.max_minutes, axes=args.axis or AXES,
+                                at_least=args.at_least)
         elif args.command == "noise":
             noise(Config.load(CONFIG), args.machine, args.bench, args.pairs)
         else:

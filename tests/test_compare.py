@@ -360,3 +360,18 @@ def test_noise_measures_each_case_once_against_the_reference_itself(compared, re
     assert {numpy for numpy, _ in calls} == {MATRIX["numpy"][-1]}
     assert [e["benchmark"] for e in entries if e["confirmed"]] == [TAX]
     assert all(e["ratio"] == 1.0 for e in entries if e["benchmark"] != TAX)
+
+
+def test_confirm_can_be_narrowed_to_an_axis_and_the_largest_candidates(results_dir, monkeypatch):
+    taken = []
+    monkeypatch.setattr(compare, "confirm", lambda candidates, *a, **k: (taken.append(candidates), ([], []))[1])
+    monkeypatch.setattr(compare, "print_outcome", lambda *a: None)
+    conf = fake_conf(results_dir)
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    everything = taken.pop()
+    assert {c.axis for c in everything} == {"numpy"} and len(everything) > 1
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, axes=("pandas",))
+    assert taken.pop() == []
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, at_least=1.9)
+    assert taken.pop() == [c for c in everything if compare.effect(c.ratio) >= 1.9] != everything

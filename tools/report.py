@@ -118,8 +118,6 @@ CROSSINGS = [
              dict(rows=M, udf="pandas_udf"), M),
     Crossing("Arrow-optimised Python UDF", f"{UDF}.TimeColumnTransform.time_transform",
              dict(rows=M, udf="arrow_python_udf"), M),
-    Crossing("Spark Connect `toPandas()`", f"{SPARK}.TimeSparkConnect.time_to_pandas",
-             dict(rows=M, session="connect"), M),
 ]
 
 

@@ -152,7 +152,9 @@ def test_sweep_runs_each_benchmark_on_the_axes_with_its_library_on_the_path():
     assert classes["bench_c_to_python.TimeScalarExtraction"] == ("numpy",)
     assert classes["bench_spark_conversion.TimeSparkToPandas"] == ("pyspark", "pandas")
     assert classes["bench_spark_conversion.TimeSparkToArrow"] == ("pyspark",)
-    assert classes["bench_spark_conversion.TimePandasToNumpy"] == ("numpy", "pyspark", "pandas")
+    assert classes["bench_spark_conversion.TimePandasToNumpy"] == ("numpy", "pandas")
+    assert classes["bench_spark_conversion.TimeArrowToNumpy"] == ("numpy",)
+    assert classes["bench_spark_conversion.TimeSparkToNumpy"] == ("pyspark",)
     assert classes["bench_spark_udf.TimeColumnTransform"] == ("pyspark", "pandas")
     assert classes["bench_versions.TrackInstalledVersion"] == ("numpy", "pyspark", "pandas")
     discovered = {b.name.rsplit(".", 1)[0] for b in disc_benchmarks(str(ROOT / "benchmarks"))}

@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from benchmark_cases import summary_in_subprocess
+from benchmark_cases import cases, summary_in_subprocess
 from benchmarks import spark_session as ss
 from conftest import ROOT
 
@@ -123,7 +123,9 @@ def test_benchmarks_run_on_a_standalone_cluster(standalone_cluster):
                               ss.CONF_SETTING: "spark.executor.memory=512m"})
     assert summary["sessions"]["master"] == standalone_cluster
     assert not summary["failed"], summary["failed"]
-    assert len(summary["ok"]) >= 50, summary
+    # every selected case ran or was skipped by its declaration, and most ran
+    assert len(summary["ok"]) + len(summary["skipped"]) == len(cases(SPARK_BUT_TIMERAW))
+    assert len(summary["ok"]) > len(summary["skipped"]), summary
 
 
 def test_connect_benchmarks_run_on_a_local_connect_server():

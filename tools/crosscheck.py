@@ -96,11 +96,6 @@ def agrees(asv_ratio, independent_ratio, min_effect):
     return verdict(asv_ratio, min_effect) == verdict(independent_ratio, min_effect)
 
 
-def effect(ratio):
-    """Size of a change whichever its direction: 2x slower and 2x faster rank alike."""
-    return abs(math.log(ratio))
-
-
 def load_confirmations(machine):
     path = os.path.join(CONFIRMATIONS, f"{machine}.json")
     try:
@@ -114,7 +109,7 @@ def load_confirmations(machine):
 def top_changes(confirmations, count):
     """The `count` confirmed changes of largest effect, as Cases."""
     confirmed = [c for c in confirmations["changes"] if c["confirmed"]]
-    confirmed.sort(key=lambda c: (-effect(c["ratio"]), c["benchmark"], c["params"], c["axis"]))
+    confirmed.sort(key=lambda c: (-compare.effect(c["ratio"]), c["benchmark"], c["params"], c["axis"]))
     return [Case(c["axis"], c["a"], c["b"], c["benchmark"], tuple(c["params"]), c["ratio"],
                  c["direction"]) for c in confirmed[:count]]
 
@@ -127,7 +122,7 @@ def unchanged_candidates(machine, commit, min_effect):
     compared = compare.compare_all(os.path.join(ROOT, "results"), machine, commit)
     return [Case(c.axis, c.a, c.b, c.benchmark, tuple(c.params), c.ratio, "unchanged")
             for c in compared.cases
-            if c.status == "unchanged" and effect(c.ratio) <= effect(min_effect) / 2]
+            if c.status == "unchanged" and compare.effect(c.ratio) <= math.sqrt(min_effect)]
 
 
 def is_spark(benchmark):

@@ -375,3 +375,40 @@ def test_confirm_can_be_narrowed_to_an_axis_and_the_largest_candidates(results_d
     assert taken.pop() == []
     compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, at_least=1.9)
     assert taken.pop() == [c for c in everything if compare.effect(c.ratio) >= 1.9] != everything
+
+
+def test_confirm_run_again_resumes_after_the_candidates_already_re_measured(
+        compared, results_dir, monkeypatch):
+    """An interrupted (or budget-cut) confirm, run again, re-measures only what has no
+    entry for the same recorded results; results recorded again are re-measured."""
+    conf = fake_conf(results_dir)
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    monkeypatch.setattr(compare, "print_outcome", lambda *a: None)
+    candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
+    first_step = [c for c in candidates if (c.a, c.b) == ("1.0.0", "2.0.0")]
+    assert first_step and len(first_step) < len(candidates)
+    compare.confirm(first_step, conf, MACHINE, compared.commit, path,
+                    measure=lambda conf, req, ids: ({i: 1.0 for i in ids}, {}))
+    taken = []
+    monkeypatch.setattr(compare, "confirm",
+                        lambda cases, *a, **k: (taken.append(cases), ([], []))[1])
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    assert taken.pop() == [c for c in candidates if c not in first_step]
+    # The same case with another recorded ratio (results recorded again): measured again.
+    document = compare.load_confirmations(path)
+    for entry in document["changes"]:
+        entry["sweep_ratio"] *= 1.01
+    path.write_text(json.dumps(document))
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    assert taken.pop() == candidates
+
+
+def test_a_draw_runs_time_cases_together_and_each_memory_or_track_case_alone():
+    """A peakmem_ figure is the process's high-water mark and a track_ figure can depend
+    on what ran before, so each gets a fresh process; time_ cases share one."""
+    ids = [f"{TOLIST}-0", TAX, "bench_memory.PeakmemToList.peakmem_tolist-1", f"{VIEW}-0",
+           "bench_memory.TrackBytesPerElement.track_view-2"]
+    assert compare.worker_batches(ids) == [
+        [f"{TOLIST}-0", f"{VIEW}-0"], [TAX], ["bench_memory.PeakmemToList.peakmem_tolist-1"],
+        ["bench_memory.TrackBytesPerElement.track_view-2"]]
+    assert compare.worker_batches([TAX]) == [[TAX]]

@@ -12,7 +12,8 @@ alone).
 
 confirm: every candidate (faster or slower) is re-measured with both releases
 interleaved in fresh processes, A B A B ... `pairs` times; one process per release and
-draw runs all of a release step's candidates with asv_runner's own machinery
+draw runs all of a release step's time_ candidates (a peakmem_ or track_ one gets a
+process of its own) with asv_runner's own machinery
 (tools/confirm_worker.py, in the asv environment's own python and environment
 variables). A pair ratio is B's value over A's in the same draw. The rule:
 
@@ -25,7 +26,8 @@ step (an interruption loses only the step in flight) and merged: an entry replac
 one for the same case and release step, all others are kept; each entry also names the
 commit whose results it re-measured. ratio > 1 means the newer release is costlier.
 Candidates left when --max-minutes is spent are printed as "not re-measured (budget)"
-and never written as confirmed.
+and never written as confirmed. Run again, it resumes: a candidate whose entry
+re-measured the same recorded results (commit and ratio) is not re-measured.
 
 Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--axis AXIS] [--pairs N]
@@ -286,11 +288,36 @@ def environment_of(conf, requirements):
                          f"{differs or 'the reference pins'}: build it (make sweep) first")
 
 
+def worker_batches(case_ids):
+    """The worker processes of one draw: the time_ cases share one (a Spark draw then
+    pays one JVM start), each other case gets its own. A peakmem_ figure is the process's
+    high-water mark and a track_ figure such as tracemalloc's can depend on what ran
+    before it (NumPy caches small allocations), so those run in a fresh process each, as
+    asv runs every case."""
+    timed = [i for i in case_ids if benchmark_kind(i) == "time"]
+    return ([timed] if timed else []) + [[i] for i in case_ids if benchmark_kind(i) != "time"]
+
+
+def benchmark_kind(case_id):
+    """'time', 'peakmem', 'track', ... from a case id "<module>.<Class>.<method>-<index>"."""
+    return case_id.split("-")[0].rsplit(".", 1)[-1].split("_")[0]
+
+
 def draw(conf, requirements, case_ids):
-    """One fresh process of the environment with these requirements timing every case, in
-    its own python with its matrix environment variables as asv runs it:
-    ({case id: value}, {case id: why no value})."""
+    """One draw in the environment with these requirements: every case timed in fresh
+    processes (worker_batches), in its own python with its matrix environment variables
+    as asv runs it: ({case id: value}, {case id: why no value})."""
     env = environment_of(conf, requirements)
+    values, errors = {}, {}
+    for batch in worker_batches(case_ids):
+        found_values, found_errors = run_worker(conf, env, batch)
+        values.update(found_values)
+        errors.update(found_errors)
+    return values, errors
+
+
+def run_worker(conf, env, case_ids):
+    """One fresh process of `env` running tools/confirm_worker.py on `case_ids`."""
     with tempfile.TemporaryDirectory(prefix="asv-confirm-") as cwd:
         output = os.path.join(cwd, "draw.json")
         out, _, code = env.run([WORKER, os.path.abspath(conf.benchmark_dir), output, *case_ids],
@@ -402,15 +429,34 @@ def summary(cases):
     return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
+def confirmation_key(case):
+    """A candidate as its confirmation entry names it, with the recorded ratio it came
+    from: results recorded again (make compare re-runs under the same commit) make a new
+    ratio, so an entry only stands for the results it re-measured."""
+    return json.dumps([case.axis, case.a, case.b, case.benchmark, list(case.params),
+                       case.ratio])
+
+
+def already_confirmed(document, commit):
+    """Keys (confirmation_key) of the entries of `document` that re-measured `commit`'s
+    results: a confirm interrupted or cut by its budget resumes after them."""
+    return {json.dumps([*entry_key(e), e["sweep_ratio"]])
+            for e in (document or {}).get("changes", []) if e.get("commit") == commit}
+
+
 def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None,
                         bench=None, axes=AXES, at_least=1.0):
     compared = compare_all(conf.results_dir, machine, commit, matrix=matrix, bench=bench)
     compared = compared._replace(cases=[c for c in compared.cases if c.axis in axes])
     candidates = [c for c in compared.cases if c.status in ("faster", "slower")
                   and effect(c.ratio) >= at_least]
+    done = already_confirmed(load_confirmations(path), compared.commit)
+    todo = [c for c in candidates if confirmation_key(c) not in done]
     print(f"compare: commit {compared.commit[:8]}, {len(compared.cases)} cases compared: "
-          f"{summary(compared.cases)}; re-measuring {len(candidates)} candidates, "
-          f"{pairs} pairs each", flush=True)
+          f"{summary(compared.cases)}; re-measuring {len(todo)} candidates, "
+          f"{pairs} pairs each ({len(candidates) - len(todo)} re-measured already)",
+          flush=True)
+    candidates = todo
     _, left = confirm(candidates, conf, machine, compared.commit, path, pairs=pairs,
                       max_minutes=max_minutes)
     document = load_confirmations(path) or {"changes": []}

@@ -18,6 +18,7 @@ from asv.results import Results
 from asv.runner import BenchmarkResult
 from asv_runner.discovery import disc_benchmarks
 
+import agreement
 import repeatability
 import report
 import sweep
@@ -178,6 +179,35 @@ def test_sweep_alternates_the_release_order_between_runs(tmp_path, monkeypatch):
         assert len(envs) == len(raw["matrix"]["req"]["pyspark"]) + len(raw["matrix"]["req"]["pandas"]) - 1
         orders.append([e.name for e in envs])
     assert orders[0] == orders[1][::-1]
+
+
+def test_agreement_gives_both_timers_the_same_number_of_fresh_processes(monkeypatch, tmp_path):
+    """A minimum over 3 processes sits above a minimum over 20 when processes differ
+    (they do on a shared VM), so each case runs in as many asv rounds as pyperf workers."""
+    runs = []
+    monkeypatch.setattr(agreement, "SCRATCH", str(tmp_path))
+    monkeypatch.setattr(agreement, "run_asv", lambda config, *command, check: runs.append(command))
+    monkeypatch.setattr(agreement, "iter_results_for_machine",
+                        lambda *a: [SimpleNamespace(get_all_result_keys=lambda: [])])
+    agreement.asv_figures("box")
+    rounds_of = {}
+    for command in runs:
+        rounds = int(command[command.index("--attribute") + 1].removeprefix("rounds="))
+        for i, word in enumerate(command):
+            if word == "--bench":
+                rounds_of[command[i + 1]] = rounds
+    assert len(rounds_of) == len(agreement.CASES)
+    pyperf_runs = []
+    monkeypatch.setattr(agreement.subprocess, "run",
+                        lambda argv, **k: (pyperf_runs.append(argv), SimpleNamespace(returncode=0))[1])
+    monkeypatch.setattr(agreement.pyperf.Benchmark, "load",
+                        lambda path: SimpleNamespace(get_values=lambda: [1.0]))
+    for name, params in agreement.CASES:
+        agreement.pyperf_figure(name, params, 1)
+        argv = pyperf_runs.pop()
+        pyperf_processes = int(argv[argv.index("--processes") + 1])
+        assert rounds_of["^" + re.escape(agreement.case_id(name, params)) + "$"] == pyperf_processes
+    assert {agreement.processes(n) for n, _ in agreement.CASES} == {3, 20}
 
 
 @pytest.mark.parametrize("number", [1, 10])

@@ -49,7 +49,7 @@ CASES = [
     ("bench_spark_conversion.TimeSparkToPandas.time_to_pandas", (M, "on", "seed")),
 ]
 # The minimum over fresh processes is compared, and one process is one draw: on a shared
-# VM the same loop's per-process minimum varies up to 1.8x (docs/measurement.md), so the
+# VM the same loop's per-process minimum varies widely (docs/figures.md), so the
 # minimum of 3 draws sits above the minimum of 20. Both timers therefore take the same
 # number of processes: pyperf's default 20 for the NumPy cases (asv's rounds raised to
 # it), and for the Spark case, a JVM start per process, the benchmark's own ROUNDS.

@@ -7,7 +7,9 @@ import importlib
 import io
 import itertools
 import json
+import os
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -172,3 +174,28 @@ def test_setup_sees_asv_quick_mode_and_warms_up_once(tmp_path, monkeypatch, extr
                                     extra_params=extra)
     bench.do_setup()
     assert json.loads(out.read_text()) == [quick, 1 if quick else 30]
+
+
+def test_a_real_asv_quick_run_warms_up_once(tmp_path):
+    """The same through `asv run --quick` itself, with asv.conf.json's launch method (a
+    forkserver forks the case from a process that imported the suite), and a normal
+    `asv run` of the same case for contrast."""
+    from conftest import TEST_MACHINE, asv, temp_asv_config
+    from scratch_asv import commit
+
+    root = tmp_path / "probe_benchmarks"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    # asv clears PYTHONPATH for benchmarks: the probe puts the project on its path itself
+    (root / "bench_probe.py").write_text(f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+                                         + PROBE)
+    config = temp_asv_config(tmp_path, benchmark_dir=root)
+    out = tmp_path / "out.json"
+    env = dict(os.environ, PROBE_OUT=str(out), BOUNDARY_BENCH_WARMUP_CALLS="30")
+    for args, expected in ((["--quick"], [True, 1]), (["-a", "rounds=1", "-a", "repeat=1"], [False, 30])):
+        done = asv(config, "run", *args, "-E", f"existing:{sys.executable}", "--set-commit-hash",
+                   commit(), "--machine", TEST_MACHINE, "--show-stderr", "-b", "TimeProbe",
+                   env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert json.loads(out.read_text()) == expected
+

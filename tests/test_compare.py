@@ -389,6 +389,7 @@ def test_confirm_run_again_resumes_after_the_candidates_already_re_measured(
     assert first_step and len(first_step) < len(candidates)
     compare.confirm(first_step, conf, MACHINE, compared.commit, path,
                     measure=lambda conf, req, ids: ({i: 1.0 for i in ids}, {}))
+    done_text = path.read_text()
     taken = []
     monkeypatch.setattr(compare, "confirm",
                         lambda cases, *a, **k: (taken.append(cases), ([], []))[1])
@@ -400,6 +401,12 @@ def test_confirm_run_again_resumes_after_the_candidates_already_re_measured(
         entry["sweep_ratio"] *= 1.01
     path.write_text(json.dumps(document))
     compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    assert taken.pop() == candidates
+    # --again: everything, done or not.
+    path.write_text(done_text)
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    assert taken.pop() != candidates
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, again=True)
     assert taken.pop() == candidates
 
 

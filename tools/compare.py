@@ -31,7 +31,7 @@ re-measured the same recorded results (commit and ratio) is not re-measured.
 
 Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--axis AXIS] [--pairs N]
-        [--max-minutes M] [--at-least RATIO]
+        [--max-minutes M] [--at-least RATIO] [--bench REGEX] [--again]
     python tools/compare.py upgrade numpy==2.0.2 numpy==2.4.6 --machine NAME [--python 3.12]
         [--bench REGEX]
     python tools/compare.py noise --machine NAME --bench REGEX [--pairs N]
@@ -445,12 +445,12 @@ def already_confirmed(document, commit):
 
 
 def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None,
-                        bench=None, axes=AXES, at_least=1.0):
+                        bench=None, axes=AXES, at_least=1.0, again=False):
     compared = compare_all(conf.results_dir, machine, commit, matrix=matrix, bench=bench)
     compared = compared._replace(cases=[c for c in compared.cases if c.axis in axes])
     candidates = [c for c in compared.cases if c.status in ("faster", "slower")
                   and effect(c.ratio) >= at_least]
-    done = already_confirmed(load_confirmations(path), compared.commit)
+    done = set() if again else already_confirmed(load_confirmations(path), compared.commit)
     todo = [c for c in candidates if confirmation_key(c) not in done]
     print(f"compare: commit {compared.commit[:8]}, {len(compared.cases)} cases compared: "
           f"{summary(compared.cases)}; re-measuring {len(todo)} candidates, "
@@ -584,6 +584,9 @@ def main(argv=None):
             sub.add_argument("--at-least", type=float, default=1.0, metavar="RATIO",
                              help="only candidates whose sweep ratio is at least this large "
                                   "either way (the largest first when time is short)")
+            sub.add_argument("--bench", help="only the cases of benchmarks matching this regex")
+            sub.add_argument("--again", action="store_true",
+                             help="re-measure candidates already re-measured (default: resume)")
         elif name == "noise":
             sub.add_argument("--bench", required=True,
                              help="the recorded cases to re-measure A/A (asv -b's regex)")
@@ -599,8 +602,9 @@ def main(argv=None):
             conf = Config.load(CONFIG)
             compare_and_confirm(conf, args.machine, args.commit,
                                 confirmations_path(conf.results_dir, args.machine),
-                                args.pairs, args.max_minutes, axes=args.axis or AXES,
-                                at_least=args.at_least)
+                                args.pairs, args.max_minutes, bench=args.bench,
+                                axes=args.axis or AXES, at_least=args.at_least,
+                                again=args.again)
         elif args.command == "noise":
             noise(Config.load(CONFIG), args.machine, args.bench, args.pairs)
         else:

@@ -1,8 +1,8 @@
 """`make agreement`: do asv's figures agree with an independent timer?
 
 For each benchmark case in CASES, asv runs it (in this environment, in as many fresh
-processes as pyperf uses, into a scratch results directory, .asv/agreement/, with --record-samples)
-and pyperf times the same method independently (tools/pyperf_case.py): its own fresh
+processes as pyperf uses, into a scratch results directory, .asv/agreement/, with
+--record-samples) and pyperf times the same method independently (tools/pyperf_case.py): its own fresh
 worker processes, warm-up values and clock reads, at the number of calls per sample
 asv used, with the benchmark's setup before every call as asv_runner does. Both sides
 are the minimum per call over their samples (asv's recorded median is printed
@@ -74,7 +74,8 @@ def case_id(name, params):
 
 
 def asv_figures(machine):
-    """{case_id: seconds per call} as asv records them, from one `asv run`."""
+    """{case_id: (median, minimum, calls per sample)} as asv records them, from one
+    `asv run` per process count."""
     shutil.rmtree(SCRATCH, ignore_errors=True)
     config = scratch_config(SCRATCH)
     for rounds in sorted({processes(name) for name, _ in CASES}):
@@ -104,8 +105,7 @@ def pyperf_figure(name, params, number):
     """Minimum seconds per call of the benchmark method over pyperf's values, each of
     `number` calls (asv's)."""
     output = os.path.join(SCRATCH, f"pyperf-{case_id(name, params)}.json")
-    spark = name.startswith("bench_spark")
-    options = SPARK_PYPERF_OPTIONS if spark else PYPERF_OPTIONS
+    options = SPARK_PYPERF_OPTIONS if name.startswith("bench_spark") else PYPERF_OPTIONS
     run = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pyperf_case.py"),
                           name, repr(tuple(params)), str(number), "--output", output, *options],
                          cwd=ROOT, capture_output=True, text=True)

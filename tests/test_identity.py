@@ -279,3 +279,34 @@ def test_resumed_sweep_refuses_another_cpu_before_running_anything(tmp_path, mon
     write_machine(config, asv_identity.cpu_identity())
     assert run_sweep(monkeypatch, config, "--dry-run") == 0
     assert "--bench" in capsys.readouterr().out
+
+
+def test_sweep_re_records_only_the_chosen_runs_when_asked_again(tmp_path, monkeypatch, capsys):
+    """--only picks runs by label and --again drops --skip-existing (a class re-measured on
+    a quiet machine); without --again the same run resumes with --skip-existing."""
+    config = temp_asv_config(tmp_path)
+    write_machine(config, asv_identity.cpu_identity())
+    calls = []
+
+    def fake_asv(config, *args, **kwargs):
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 0)
+    monkeypatch.setattr(sweep, "CONFIG", str(config))
+    monkeypatch.setattr(sweep, "run_asv", fake_asv)
+    monkeypatch.setattr(sweep, "check_installed", lambda conf: None)
+    for extra in (["--again"], []):
+        calls.clear()
+        monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", TEST_MACHINE,
+                                          "--only", r"TimeSparkToPandas$", *extra])
+        assert sweep.main() == 0
+        runs = [args for args in calls if args[0] == "run"]
+        assert len(runs) == 1
+        bench = runs[0][runs[0].index("--bench") + 1]
+        assert bench == r"^bench_spark_conversion\.TimeSparkToPandas\."
+        assert ("--skip-existing" in runs[0]) == (not extra)
+        assert "--interleave-rounds" in runs[0] and "--record-samples" in runs[0]
+
+    monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", TEST_MACHINE, "--only", "NoSuch"])
+    with pytest.raises(SystemExit) as refused:
+        sweep.main()
+    assert "--only NoSuch" in str(refused.value.code) and "\n" not in str(refused.value.code)

@@ -25,7 +25,11 @@ interruption and it resumes at the class that was in flight (a case interrupted 
 its rounds keeps the rounds already recorded). Results of other commits and machines are
 never opened for writing.
 
-Usage: python tools/sweep.py --machine NAME [--commit HASH] [--dry-run]
+Re-recording: `--only REGEX --again` re-runs just the runs whose label matches (e.g. one
+class measured while the machine was busy) without --skip-existing, interleaved as in
+the sweep; asv replaces those benchmarks' results and keeps the rest of each file.
+
+Usage: python tools/sweep.py --machine NAME [--commit HASH] [--dry-run] [--only REGEX] [--again]
 """
 
 import argparse
@@ -150,6 +154,10 @@ def main():
                         help="list the runs, their environments and benchmarks")
     parser.add_argument("--commit", help="record under this commit (default HEAD): resumes a "
                                          "sweep after commits that changed no benchmark")
+    parser.add_argument("--only", type=re.compile, metavar="REGEX",
+                        help="only the runs whose label (as --dry-run lists them) matches")
+    parser.add_argument("--again", action="store_true",
+                        help="re-record what is already recorded (no --skip-existing)")
     args = parser.parse_args()
 
     with open(CONFIG) as f:
@@ -168,6 +176,10 @@ def main():
     except subprocess.CalledProcessError:
         sys.exit(f"sweep: --commit {args.commit}: not a commit of this repository")
     plan = groups(benchmark_classes(os.path.join(ROOT, conf.benchmark_dir)))
+    if args.only:
+        plan = [run for run in plan if args.only.search(run[0])]
+        if not plan:
+            sys.exit(f"sweep: --only {args.only.pattern}: matches no run; --dry-run lists them")
 
     print(f"sweep: {len(envs)} environments, {len(plan)} runs, commit {head[:8]}, "
           f"machine {args.machine}", flush=True)
@@ -182,8 +194,9 @@ def main():
             continue
         print(f"{title}: running", flush=True)
         t0 = time.monotonic()
-        code = run_asv(config, "run", f"{head}^!", "--machine", args.machine,
-                       "--skip-existing", "--interleave-rounds", "--record-samples",
+        resume = [] if args.again else ["--skip-existing"]
+        code = run_asv(config, "run", f"{head}^!", "--machine", args.machine, *resume,
+                       "--interleave-rounds", "--record-samples",
                        "--show-stderr", "--bench", regex).returncode
         # asv exits 2 when a benchmark failed: recorded, the sweep goes on.
         status = "finished" if code == 0 else f"asv exited {code}"

@@ -37,6 +37,23 @@ def test_top_changes_are_the_confirmed_ones_of_largest_effect_either_way():
     assert len(crosscheck.top_changes(confirmations, 10)) == 3
 
 
+def test_top_changes_check_every_axis_that_has_a_confirmed_change():
+    confirmations = {"min_effect": 1.2, "changes": [
+        change("numpy", "2.3.5", "2.4.6", "bench_c_to_python.TimeScalarArithmetic.time_sqrt", [], r)
+        for r in (0.2, 0.3, 3.2, 2.0)] + [
+        change("pyspark", "3.5.9", "4.0.5", "bench_spark_conversion.TimeCollect.time_collect",
+               ["10000"], 1.3),
+        change("pandas", "2.3.3", "3.0.6", "bench_spark_conversion.TimePandasToNumpy.time_to_numpy",
+               ["False"], 1.5)]}
+    top = crosscheck.top_changes(confirmations, 3)
+    # NumPy's four changes are all larger, but the pandas and PySpark ones are checked
+    # too; the chosen ones are listed largest first.
+    assert [(c.axis, c.asv_ratio) for c in top] == [("numpy", 0.2), ("pandas", 1.5),
+                                                    ("pyspark", 1.3)]
+    assert [(c.axis, c.asv_ratio) for c in crosscheck.top_changes(confirmations, 4)] == [
+        ("numpy", 0.2), ("numpy", 0.3), ("pandas", 1.5), ("pyspark", 1.3)]
+
+
 def unchanged(axis, benchmark, cost):
     return Case(axis, "a", "b", benchmark, (str(cost),), 1.0, "unchanged")
 

@@ -1,7 +1,7 @@
 """`make crosscheck`: do the version claims hold when timed outside asv?
 
-For the N largest confirmed changes of results/confirmations/MACHINE.json (written by
-tools/compare.py) and UNCHANGED cases the comparison called unchanged, the same
+For N confirmed changes of results/confirmations/MACHINE.json (written by
+tools/compare.py: the largest of each axis, then the largest of the rest) and UNCHANGED cases the comparison called unchanged, the same
 benchmark method is timed again without asv:
 - in a virtual environment of its own per release, .asv/crosscheck/<lib>-<version>/
   (.asv/crosscheck/reference for the reference pins): asv.conf.json's reference pins with
@@ -107,11 +107,17 @@ def load_confirmations(machine):
 
 
 def top_changes(confirmations, count):
-    """The `count` confirmed changes of largest effect, as Cases."""
+    """`count` confirmed changes, as Cases: the largest of each axis that has one first
+    (so a Spark-side claim is checked even when NumPy's changes are all larger), then
+    the rest by effect."""
     confirmed = [c for c in confirmations["changes"] if c["confirmed"]]
     confirmed.sort(key=lambda c: (-compare.effect(c["ratio"]), c["benchmark"], c["params"], c["axis"]))
+    leaders = [next(c for c in confirmed if c["axis"] == axis)
+               for axis in dict.fromkeys(c["axis"] for c in confirmed)]
+    chosen = (leaders + [c for c in confirmed if c not in leaders])[:count]
+    chosen.sort(key=confirmed.index)
     return [Case(c["axis"], c["a"], c["b"], c["benchmark"], tuple(c["params"]), c["ratio"],
-                 c["direction"]) for c in confirmed[:count]]
+                 c["direction"]) for c in chosen]
 
 
 def unchanged_candidates(machine, commit, min_effect):

@@ -11,8 +11,10 @@ beyond MIN_EFFECT and the two runs told apart by asv's statistics on the samples
 alone).
 
 confirm: every candidate (faster or slower) is re-measured with both releases
-interleaved in fresh processes, A B A B ... `pairs` times; one process per release and
-draw runs all of a release step's time_ candidates (a peakmem_ or track_ one gets a
+interleaved in fresh processes, A B A B ... up to `pairs` times (a candidate stops
+being drawn once the rule below can no longer confirm it: cannot_confirm; the verdict
+is the one all pairs would give); one process per release and draw runs the release
+step's time_ candidates still drawn (a peakmem_ or track_ one gets a
 process of its own) with asv_runner's own machinery
 (tools/confirm_worker.py, in the asv environment's own python and environment
 variables). A pair ratio is B's value over A's in the same draw. The rule:
@@ -246,6 +248,20 @@ def is_confirmed(pair_ratios, direction, min_effect=MIN_EFFECT):
     return median < 1 / min_effect and all(r < 1 for r in pair_ratios)
 
 
+def cannot_confirm(pair_ratios, direction, pairs, min_effect=MIN_EFFECT):
+    """True once the rule can no longer confirm the candidate whatever its remaining
+    pairs give: a pair on the wrong side of 1, or more than half of `pairs` not beyond
+    `min_effect` (the median then can't be). Its verdict is then the one all `pairs`
+    would give, so confirm stops re-measuring it."""
+    if direction == "slower":
+        wrong = [r <= 1 for r in pair_ratios]
+        short = [r <= min_effect for r in pair_ratios]
+    else:
+        wrong = [r >= 1 for r in pair_ratios]
+        short = [r >= 1 / min_effect for r in pair_ratios]
+    return any(wrong) or sum(short) > pairs // 2
+
+
 def entry_key(entry):
     return (entry["axis"], entry["a"], entry["b"], entry["benchmark"], list(entry["params"]))
 
@@ -334,10 +350,11 @@ def run_worker(conf, env, case_ids):
 
 
 def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN_EFFECT,
-            max_minutes=None, measure=draw):
+            max_minutes=None, measure=draw, stop_early=True):
     """Re-measure `candidates` ([Comparison] faster/slower) release step by release step
     and merge each step's entries into the confirmations file at `path` as soon as the
-    step is done. Returns (entries written, [(Comparison, why not re-measured)])."""
+    step is done. Returns (entries written, [(Comparison, why not re-measured)]).
+    `stop_early` False draws every candidate `pairs` times (noise needs every pair)."""
     if pairs < MIN_PAIRS:
         raise util.UserError(f"--pairs {pairs}: must be an integer >= {MIN_PAIRS}")
     header = {"machine": machine, "cpu": asv_identity.recorded_cpu(conf.results_dir, machine)
@@ -362,15 +379,21 @@ def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN
         ratios = {case: [] for case in cases}
         errors = {}
         for draw_number in range(1, pairs + 1):
+            # A candidate that failed, or can no longer be confirmed, is not drawn again.
+            active = {case: case_id for case, case_id in ids.items() if case not in errors
+                      and not (stop_early and cannot_confirm(ratios[case], case.status,
+                                                             pairs, min_effect))}
+            if not active:
+                break
             (values_a, errors_a), (values_b, errors_b) = (
-                measure(conf, requirements, list(ids.values())) for requirements in sides)
-            for case, case_id in ids.items():
+                measure(conf, requirements, list(active.values())) for requirements in sides)
+            for case, case_id in active.items():
                 if case_id in values_a and case_id in values_b and values_a[case_id] > 0:
                     ratios[case].append(values_b[case_id] / values_a[case_id])
                 else:
                     errors.setdefault(case, errors_a.get(case_id) or errors_b.get(case_id)
                                       or "value 0 in the older release")
-            print(f"{label}: pair {draw_number}/{pairs} done "
+            print(f"{label}: pair {draw_number}/{pairs} done, {len(active)} candidates "
                   f"({(time.monotonic() - started) / 60:.1f} min)", flush=True)
         entries = []
         for case in cases:
@@ -483,7 +506,7 @@ def noise(conf, machine, bench, pairs=PAIRS, measure=draw):
     if os.path.exists(path):
         os.remove(path)
     entries, _ = confirm(same, conf, machine, compared.commit, path, pairs=pairs,
-                         measure=measure)
+                         measure=measure, stop_early=False)
     for entry in entries:  # a false positive either way counts
         entry["confirmed"] = (is_confirmed(entry["pair_ratios"], "slower")
                               or is_confirmed(entry["pair_ratios"], "faster"))

@@ -269,7 +269,10 @@ def changes_lines(changes, axes):
                   f"{header['min_effect']:g}x between two releases (asv compare's test); it is "
                   f"CONFIRMED when re-measured in {header['pairs']} interleaved pairs of fresh "
                   f"processes (A B A B ...) its median pair ratio is beyond that and every "
-                  f"pair agrees on the direction (tools/compare.py). Ratios are new/old: "
+                  f"pair agrees on the direction (tools/compare.py); a candidate is no longer "
+                  f"drawn once that can't happen (a pair on the other side of 1, or most "
+                  f"pairs within the bar), so one that did not confirm may show fewer "
+                  f"pairs. Ratios are new/old: "
                   f"above 1 the newer release is slower.", ""]
         for axis, versions in axes.items():
             mine = [e for e in changes.entries if e["axis"] == axis and e["confirmed"]]

@@ -63,8 +63,9 @@ repeat: setup
 agreement: setup
 	$(BIN)/python tools/agreement.py --machine $(MACHINE)
 
-# Every candidate change of the newest sweep re-measured A B A B in fresh processes
-# (tools/compare.py): results/confirmations/$(MACHINE).json, then the confirmed changes.
+# Every candidate change of the newest sweep re-measured in fresh processes, releases
+# interleaved (tools/compare.py): results/confirmations/$(MACHINE).json, then the
+# confirmed changes.
 confirm: setup
 	$(BIN)/python tools/compare.py confirm --machine $(MACHINE)
 

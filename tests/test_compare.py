@@ -223,9 +223,10 @@ def fake_conf(results_dir):
                            benchmark_dir="benchmarks")
 
 
-def test_confirm_interleaves_pairs_per_release_step_and_writes_each_step(compared, results_dir):
-    """A B A B ...: one draw per release and pair, all of a step's candidates in it; the
-    slowdown of time_tolist(1000) reproduces, the track's does not."""
+def test_confirm_draws_every_release_once_a_round_forward_then_back(compared, results_dir):
+    """A round is one draw per release with all of that release's candidates, in
+    release order, then backwards; the slowdown of time_tolist(1000) reproduces in
+    every pair, the track's does not, and it stops being drawn once it can't confirm."""
     calls = []
 
     def measure(conf, requirements, case_ids):
@@ -236,30 +237,36 @@ def test_confirm_interleaves_pairs_per_release_step_and_writes_each_step(compare
         return {i: values[i] for i in case_ids}, {}
 
     candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
+    steps = {(c.a, c.b, c.benchmark) for c in candidates}
+    assert steps == {("1.0.0", "2.0.0", TOLIST), ("1.0.0", "3.0.0", TOLIST),
+                     ("1.0.0", "3.0.0", TAX), ("2.0.0", "3.0.0", TAX)}
     path = results_dir / "confirmations" / f"{MACHINE}.json"
     written, left = compare.confirm(candidates, fake_conf(results_dir), MACHINE,
                                     compared.commit, path, pairs=5, measure=measure)
     assert left == []
-    # Three steps, A then B alternating, all of a step's candidates per draw while they
-    # can still be confirmed (the track's pairs stray around 1: it stops early).
-    assert [numpy for numpy, _ in calls[:10]] == ["1.0.0", "2.0.0"] * 5
-    assert {ids for _, ids in calls[:10]} == {(f"{TOLIST}-0",)}
-    assert [ids for _, ids in calls[10:20]] == [(f"{TOLIST}-0", TAX)] * 2 + [(f"{TOLIST}-0",)] * 8
-    assert [numpy for numpy, _ in calls[20:]] == ["2.0.0", "3.0.0"] * 2
+    releases = [numpy for numpy, _ in calls]
+    assert releases == ["1.0.0", "2.0.0", "3.0.0", "3.0.0", "2.0.0", "1.0.0"] * 2 + \
+        ["1.0.0", "2.0.0", "3.0.0"]
+    # Round 1: each release once for every step it is in (2.0.0: tolist's B, the track's A).
+    assert [set(ids) for _, ids in calls[:3]] == [{f"{TOLIST}-0", TAX}] * 3
+    assert all(ids == (f"{TOLIST}-0",) for _, ids in calls[6:])  # the track has stopped
     document = compare.load_confirmations(path)
     assert document["cpu"] == "Fake CPU" and document["commit"] == NEW_COMMIT
     assert document["pairs"] == 5 and document["min_effect"] == compare.MIN_EFFECT
     found = {(c["a"], c["b"], c["benchmark"]): c for c in document["changes"]}
+    assert set(found) == steps and len(written) == 4
     tolist = found[("1.0.0", "2.0.0", TOLIST)]
     assert tolist["pair_ratios"] == [2.0] * 5 and tolist["confirmed"]
     assert tolist["params"] == ["1000"] and tolist["sweep_ratio"] == pytest.approx(2.0)
-    tax = found[("2.0.0", "3.0.0", TAX)]
-    assert tax["ratio"] == statistics.median(tax["pair_ratios"]) and not tax["confirmed"]
-    assert len(tax["pair_ratios"]) == 2
-    assert tax["low"] == min(tax["pair_ratios"]) and tax["high"] == max(tax["pair_ratios"])
+    for a in ("1.0.0", "2.0.0"):
+        tax = found[(a, "3.0.0", TAX)]
+        assert tax["ratio"] == statistics.median(tax["pair_ratios"]) and not tax["confirmed"]
+        assert len(tax["pair_ratios"]) < 5
+        assert compare.cannot_confirm(tax["pair_ratios"], "slower", 5)
+        assert tax["low"] == min(tax["pair_ratios"]) and tax["high"] == max(tax["pair_ratios"])
 
 
-def test_an_interrupted_confirm_keeps_the_finished_steps_and_a_budget_confirms_nothing(
+def test_an_interrupted_confirm_keeps_the_decided_candidates_and_a_budget_confirms_nothing(
         compared, results_dir):
     candidates = [c for c in compared.cases if c.status in ("faster", "slower")]
     path = results_dir / "confirmations" / f"{MACHINE}.json"
@@ -267,20 +274,41 @@ def test_an_interrupted_confirm_keeps_the_finished_steps_and_a_budget_confirms_n
 
     def measure(conf, requirements, case_ids):
         draws.append(1)
-        if len(draws) > 10:  # the first step is done, the second is interrupted
+        if len(draws) > 10:  # rounds 1-3 are done, round 4 is interrupted
             raise KeyboardInterrupt
         return {i: 2.0 if requirements["numpy"] != "1.0.0" else 1.0 for i in case_ids}, {}
 
     with pytest.raises(KeyboardInterrupt):
         compare.confirm(candidates, fake_conf(results_dir), MACHINE, NEW_COMMIT, path,
                         measure=measure)
-    (kept,) = compare.load_confirmations(path)["changes"]  # step 1.0.0 -> 2.0.0, done
-    assert (kept["a"], kept["b"], kept["confirmed"]) == ("1.0.0", "2.0.0", True)
+    # 2.0.0 -> 3.0.0 is 1.0 in every pair: decided (not confirmed) in round 1 and kept;
+    # the 1.0.0 steps (2.0 every pair) needed all 5 rounds and are not written.
+    (kept,) = compare.load_confirmations(path)["changes"]
+    assert (kept["a"], kept["b"], kept["confirmed"], kept["pair_ratios"]) == (
+        "2.0.0", "3.0.0", False, [1.0])
 
     written, left = compare.confirm(candidates, fake_conf(results_dir), MACHINE, NEW_COMMIT,
                                     path, max_minutes=-1, measure=measure)
     assert written == [] and {why for _, why in left} == {"not re-measured (budget)"}
+    assert len(left) == len(candidates)
     assert compare.load_confirmations(path)["changes"] == [kept]
+
+
+def test_a_round_draws_the_reference_once_per_axis_and_aa_twice():
+    """Two axes share the reference environment; each axis's pairs are drawn next to
+    each other (the second axis backwards), and A/A draws the reference as A and B."""
+    pins = {"numpy": "3", "pyspark": "9", "pandas": "5"}
+
+    def case(axis, a, b):
+        return compare.Comparison(axis, a, b, TOLIST, (), 0, "slower", 2.0)
+
+    cases = [case("pandas", "4", "5"), case("pyspark", "7", "8"), case("pyspark", "8", "9")]
+    order = compare.round_order(cases, pins)
+    assert [(axis, dict(req)[axis]) for req, axis, _ in order] == [
+        ("pyspark", "7"), ("pyspark", "8"), ("pyspark", "9"), ("pandas", "5"), ("pandas", "4")]
+    assert all(set(compare.sides_of(c, pins)) <= set(order) for c in cases)
+    same = [case("numpy", "3", "3")]
+    assert [side for _, _, side in compare.round_order(same, pins)] == ["", "B"]
 
 
 def test_ranked_table_ranks_by_effect_either_way():
@@ -362,14 +390,15 @@ def test_confirm_without_candidates_records_the_commit_compared(tmp_path):
 
 def test_noise_measures_each_case_once_against_the_reference_itself(compared, results_dir,
                                                                     tmp_path, monkeypatch):
-    """A/A: both sides of every pair are the reference environment; a case whose second
-    draw of each pair is always 1.5x slower is what a false positive looks like."""
+    """A/A: both sides of every pair are the reference environment; a case whose B
+    draw is always 1.5x slower is what a false positive looks like (rounds
+    alternate direction: B is the 2nd, 3rd, 6th, 7th, 10th draw)."""
     monkeypatch.setattr(compare, "SCRATCH", str(tmp_path))
     calls = []
 
     def measure(conf, requirements, case_ids):
         calls.append((requirements["numpy"], tuple(case_ids)))
-        second = len(calls) % 2 == 0
+        second = len(calls) % 4 in (2, 3)
         return {i: (1.5 if second and i == TAX else 1.0) for i in case_ids}, {}
 
     entries = compare.noise(fake_conf(results_dir), MACHINE, bench=".", measure=measure)

@@ -172,7 +172,7 @@ def case_problem(row):
     for name, values in zip(names, cls.params):
         if row.params[name] not in values:
             return f"{row.benchmark}: {name}={row.params[name]!r} is not one of {values}"
-    if not sweep.axes_of(row.benchmark):
+    if not sweep.axes_of(report.compare.case_name(row.benchmark, row.case())):
         return f"{row.benchmark}: runs on no axis of the sweep"
     return None
 

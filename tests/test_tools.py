@@ -161,10 +161,32 @@ def test_sweep_runs_each_benchmark_on_the_axes_with_its_library_on_the_path():
     discovered = {b.name.rsplit(".", 1)[0] for b in disc_benchmarks(str(ROOT / "benchmarks"))}
     # the one class the sweep leaves to make bench (a Connect server per case)
     assert discovered - set(classes) == {"bench_spark_conversion.TimeSparkConnect"}
-    plan = sweep.groups(classes)
+    plan = sweep.groups(sweep.benchmark_cases(str(ROOT / "benchmarks")))
     assert plan[0] == ("NumPy part", ("numpy",), sweep.PARTS["numpy"])
-    assert [label for label, _, _ in plan[1:]] == \
-        [cls for cls, axes in classes.items() if set(axes) - {"numpy"}]
+    udf = "bench_spark_udf.TimeColumnTransform"
+    assert [label for label, _, _ in plan[1:]] == [
+        label for cls, axes in classes.items() if set(axes) - {"numpy"}
+        for label in ([f"{udf} (pyspark)", f"{udf} (pyspark and pandas)"] if cls == udf else [cls])]
+
+
+def test_the_pandas_axis_runs_only_the_udfs_that_cross_as_pandas():
+    """No pandas code runs in the built-in expression or the pickled row-at-a-time UDF:
+    they run on the PySpark axis only, each case once per environment."""
+    cases = sweep.benchmark_cases(str(ROOT / "benchmarks"))["bench_spark_udf.TimeColumnTransform"]
+    on_pandas = {name for name, axes in cases.items() if "pandas" in axes}
+    assert len(cases) == 8 and all("pyspark" in axes for axes in cases.values())
+    assert {name.split(", ")[1].rstrip(")") for name in on_pandas} == {
+        "'pandas_udf'", "'arrow_python_udf'"}
+    runs = {label: (axes, regex) for label, axes, regex in
+            sweep.groups({"bench_spark_udf.TimeColumnTransform": cases})[1:]}
+    assert len(runs) == 2
+    for axes, regex in runs.values():
+        chosen = {name for name in cases if re.search(regex, name)}
+        assert chosen == {name for name in cases if set(cases[name]) == set(axes)}
+    # what compare_all compares on each axis (it searches PARTS in the case's name too)
+    transform = "bench_spark_udf.TimeColumnTransform.time_transform"
+    assert sweep.axes_of(f"{transform}(10000, 'builtin')") == ("pyspark",)
+    assert sweep.axes_of(f"{transform}(1000000, 'pandas_udf')") == ("pyspark", "pandas")
 
 
 def test_sweep_alternates_the_release_order_between_runs(tmp_path, monkeypatch):

@@ -11,25 +11,28 @@ beyond MIN_EFFECT and the two runs told apart by asv's statistics on the samples
 alone).
 
 confirm: every candidate (faster or slower) is re-measured with both releases
-interleaved in fresh processes, A B A B ... up to `pairs` times (a candidate stops
-being drawn once the rule below can no longer confirm it: cannot_confirm; the verdict
-is the one all pairs would give); one process per release and draw runs the release
-step's time_ candidates still drawn (a peakmem_ or track_ one gets a
-process of its own) with asv_runner's own machinery
+interleaved in fresh processes: up to `pairs` rounds, each visiting the axis's releases
+in turn (forward, then backward the next round); a pair is B over A in one round. One
+process per release and round runs all of that axis's time_ candidates on the release
+(a peakmem_ or track_ one gets a process of its own) with asv_runner's own machinery
 (tools/confirm_worker.py, in the asv environment's own python and environment
-variables). A pair ratio is B's value over A's in the same draw. The rule:
+variables). The rule:
 
     a change is CONFIRMED when the median pair ratio is beyond MIN_EFFECT in the
     candidate's direction (> MIN_EFFECT slower, < 1/MIN_EFFECT faster) AND every pair
     ratio is on that side of 1.
 
-Results go to results/confirmations/<machine>.json, written atomically after each release
-step (an interruption loses only the step in flight) and merged: an entry replaces the
-one for the same case and release step, all others are kept; each entry also names the
-commit whose results it re-measured. ratio > 1 means the newer release is costlier.
-Candidates left when --max-minutes is spent are printed as "not re-measured (budget)"
-and never written as confirmed. Run again, it resumes: a candidate whose entry
-re-measured the same recorded results (commit and ratio) is not re-measured.
+A candidate stops being drawn once the rule can no longer confirm it (cannot_confirm),
+so its verdict is the one all pairs would give.
+
+Results go to results/confirmations/<machine>.json, written atomically after each round
+for the candidates it decided (an interruption loses only those still drawn) and
+merged: an entry replaces the one for the same case and release step, all others are
+kept; each entry also names the commit whose results it re-measured. ratio > 1 means
+the newer release is costlier. Candidates left when --max-minutes is spent are printed
+as "not re-measured (budget)" and never written as confirmed. Run again, it resumes: a
+candidate whose entry re-measured the same recorded results (commit and ratio) is not
+re-measured.
 
 Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--axis AXIS] [--pairs N]
@@ -229,7 +232,7 @@ def compare_all(results_dir, machine, commit=None, matrix=None, min_effect=MIN_E
                 if recorded:
                     keys.update({k: v[0] for k, v in recorded_cases(recorded).items()})
             keys = {k: i for k, i in keys.items()
-                    if re.search(part, k[0])
+                    if re.search(part, case_name(*k))
                     and (not bench or re.search(bench, case_name(*k)))
                     and not k[0].startswith(NOT_COMPARED)}
             cases += compare_step(axis, a, b, result_a, result_b, keys, min_effect)
@@ -349,70 +352,105 @@ def run_worker(conf, env, case_ids):
     return found["values"], found["errors"]
 
 
+def round_order(candidates, pins):
+    """The draws of a round, as (requirements tuple, axis, side) keys: each axis's
+    releases in version order, every other axis backwards, so consecutive releases are
+    neighbours. The reference is drawn once per axis: a pair
+    never waits for another axis's releases. `side` tells A from B only when both are
+    one environment (noise's A/A)."""
+    keys = []
+    axes = sorted({c.axis for c in candidates}, key=AXES.index)
+    for number, axis in enumerate(axes):
+        releases = sorted({v for c in candidates if c.axis == axis for v in (c.a, c.b)},
+                          key=Version, reverse=number % 2 == 1)
+        for release in releases:
+            requirements = tuple(sorted({**pins, axis: release}.items()))
+            keys += [(requirements, axis, ""), (requirements, axis, "B")]
+    used = {key for c in candidates for key in sides_of(c, pins)}
+    return [key for key in keys if key in used]
+
+
+def sides_of(case, pins):
+    """The round_order keys of a candidate's A and B."""
+    a, b = (tuple(sorted({**pins, case.axis: v}.items())) for v in (case.a, case.b))
+    return (a, case.axis, ""), (b, case.axis, "B" if a == b else "")
+
+
 def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN_EFFECT,
             max_minutes=None, measure=draw, stop_early=True):
-    """Re-measure `candidates` ([Comparison] faster/slower) release step by release step
-    and merge each step's entries into the confirmations file at `path` as soon as the
-    step is done. Returns (entries written, [(Comparison, why not re-measured)]).
-    `stop_early` False draws every candidate `pairs` times (noise needs every pair)."""
+    """Re-measure `candidates` ([Comparison] faster/slower) in rounds: each round is one
+    draw (fresh processes) per environment, in round_order, forward then backward, of
+    every candidate on that release still drawn; a candidate's pair is B over A in the
+    same round. A release shared by several release steps of an axis pays one draw per
+    round for all of them. A candidate's entry is merged into the
+    confirmations file at `path` as soon as it is decided (`pairs` pairs, or
+    cannot_confirm), so an interruption loses only the candidates still being drawn.
+    Returns (entries written, [(Comparison, why not re-measured)]). `stop_early` False
+    draws every candidate `pairs` times (noise needs every pair)."""
     if pairs < MIN_PAIRS:
         raise util.UserError(f"--pairs {pairs}: must be an integer >= {MIN_PAIRS}")
     header = {"machine": machine, "cpu": asv_identity.recorded_cpu(conf.results_dir, machine)
               or "", "commit": commit, "min_effect": min_effect, "pairs": pairs}
     pins = {lib: versions[-1] for lib, versions in conf.matrix["req"].items()}
-    steps = {}
-    for case in candidates:
-        steps.setdefault((case.axis, case.a, case.b), []).append(case)
-    if not steps:  # still record that this commit was compared, with nothing to confirm
+    if not candidates:  # still record that this commit was compared, with nothing to confirm
         merge_confirmations(path, header, [])
+        return [], []
+    ids = {case: f"{case.benchmark}-{case.index}" if case.params else case.benchmark
+           for case in candidates}
+    sides = {case: sides_of(case, pins) for case in candidates}
+    order = round_order(candidates, pins)
+    ratios = {case: [] for case in candidates}
+    errors = {}
+
+    def decided(case):
+        return (len(ratios[case]) == pairs
+                or (stop_early and cannot_confirm(ratios[case], case.status, pairs, min_effect)))
+
     started = time.monotonic()
-    written, left = [], []
-    for number, ((axis, a, b), cases) in enumerate(sorted(steps.items()), 1):
-        label = f"[{number}/{len(steps)}] {axis} {a} -> {b}, {len(cases)} candidates"
+    written = []
+    for round_number in range(1, pairs + 1):
+        active = [c for c in candidates if c not in errors and not decided(c)]
+        if not active:
+            break
         if max_minutes is not None and time.monotonic() - started > max_minutes * 60:
-            left += [(case, "not re-measured (budget)") for case in cases]
-            print(f"{label}: not re-measured (budget of {max_minutes} min spent)", flush=True)
-            continue
-        sides = [{**pins, axis: v} for v in (a, b)]
-        ids = {case: f"{case.benchmark}-{case.index}" if case.params else case.benchmark
-               for case in cases}
-        ratios = {case: [] for case in cases}
-        errors = {}
-        for draw_number in range(1, pairs + 1):
-            # A candidate that failed, or can no longer be confirmed, is not drawn again.
-            active = {case: case_id for case, case_id in ids.items() if case not in errors
-                      and not (stop_early and cannot_confirm(ratios[case], case.status,
-                                                             pairs, min_effect))}
-            if not active:
-                break
-            (values_a, errors_a), (values_b, errors_b) = (
-                measure(conf, requirements, list(active.values())) for requirements in sides)
-            for case, case_id in active.items():
-                if case_id in values_a and case_id in values_b and values_a[case_id] > 0:
-                    ratios[case].append(values_b[case_id] / values_a[case_id])
-                else:
-                    errors.setdefault(case, errors_a.get(case_id) or errors_b.get(case_id)
-                                      or "value 0 in the older release")
-            print(f"{label}: pair {draw_number}/{pairs} done, {len(active)} candidates "
-                  f"({(time.monotonic() - started) / 60:.1f} min)", flush=True)
-        entries = []
-        for case in cases:
-            if case in errors:
-                left.append((case, f"re-measure {errors[case]}"))
-                continue
-            pair_ratios = ratios[case]
-            entries.append({
-                "axis": axis, "a": a, "b": b, "benchmark": case.benchmark,
-                "params": list(case.params), "sweep_ratio": case.ratio,
-                "pair_ratios": pair_ratios, "ratio": statistics.median(pair_ratios),
-                "low": min(pair_ratios), "high": max(pair_ratios),
-                "confirmed": is_confirmed(pair_ratios, case.status, min_effect),
-                "direction": case.status, "commit": commit})
+            print(f"confirm: budget of {max_minutes} min spent before round {round_number}",
+                  flush=True)
+            break
+        drawn = {}
+        for key in (order if round_number % 2 else order[::-1]):
+            wanted = list(dict.fromkeys(ids[c] for c in active if key in sides[c]))
+            if wanted:
+                drawn[key] = measure(conf, dict(key[0]), wanted)
+        for case in active:
+            (values_a, errors_a), (values_b, errors_b) = (drawn[key] for key in sides[case])
+            case_id = ids[case]
+            if case_id in values_a and case_id in values_b and values_a[case_id] > 0:
+                ratios[case].append(values_b[case_id] / values_a[case_id])
+            else:
+                errors[case] = (errors_a.get(case_id) or errors_b.get(case_id)
+                                or "value 0 in the older release")
+        entries = [entry_of(case, ratios[case], commit, min_effect)
+                   for case in active if case not in errors and decided(case)]
         merge_confirmations(path, header, entries)
         written += entries
-        print(f"{label}: {sum(e['confirmed'] for e in entries)} of {len(cases)} confirmed",
-              flush=True)
+        print(f"confirm: round {round_number}/{pairs}: {len(active)} candidates in "
+              f"{len(drawn)} environments, {sum(e['confirmed'] for e in entries)} of "
+              f"{len(entries)} decided confirmed "
+              f"({(time.monotonic() - started) / 60:.1f} min)", flush=True)
+    left = [(case, f"re-measure {errors[case]}") for case in candidates if case in errors]
+    left += [(case, "not re-measured (budget)") for case in candidates
+             if case not in errors and not decided(case)]
     return written, left
+
+
+def entry_of(case, pair_ratios, commit, min_effect):
+    """A candidate's entry in the confirmations file."""
+    return {"axis": case.axis, "a": case.a, "b": case.b, "benchmark": case.benchmark,
+            "params": list(case.params), "sweep_ratio": case.ratio,
+            "pair_ratios": pair_ratios, "ratio": statistics.median(pair_ratios),
+            "low": min(pair_ratios), "high": max(pair_ratios),
+            "confirmed": is_confirmed(pair_ratios, case.status, min_effect),
+            "direction": case.status, "commit": commit}
 
 
 # --- tables ------------------------------------------------------------------------------

@@ -267,13 +267,13 @@ def changes_lines(changes, axes):
         header = changes.header
         lines += [f"A candidate is a case whose recorded value moved by more than "
                   f"{header['min_effect']:g}x between two releases (asv compare's test); it is "
-                  f"CONFIRMED when re-measured in {header['pairs']} interleaved pairs of fresh "
-                  f"processes (A B A B ...) its median pair ratio is beyond that and every "
-                  f"pair agrees on the direction (tools/compare.py); a candidate is no longer "
-                  f"drawn once that can't happen (a pair on the other side of 1, or most "
-                  f"pairs within the bar), so one that did not confirm may show fewer "
-                  f"pairs. Ratios are new/old: "
-                  f"above 1 the newer release is slower.", ""]
+                  f"CONFIRMED when, re-measured in {header['pairs']} rounds of fresh "
+                  f"processes that visit the releases in turn, its median pair ratio is "
+                  f"beyond that and every pair agrees on the direction (tools/compare.py); "
+                  f"a candidate is no longer drawn once that can't happen (a pair on the "
+                  f"other side of 1, or most pairs within the bar), so one that did not "
+                  f"confirm may show fewer pairs. Ratios are new/old: above 1 the newer "
+                  f"release is slower.", ""]
         for axis, versions in axes.items():
             mine = [e for e in changes.entries if e["axis"] == axis and e["confirmed"]]
             lines += [f"### {LIBRARY[axis]}: confirmed changes by release step", ""]
@@ -362,7 +362,8 @@ def build(results_dir, machine, config_path):
     lines.append("")
     for axis, versions in axes.items():
         envs = releases(environments, axis)
-        rows = [row for row in CROSSINGS if axis in sweep.axes_of(row.benchmark)]
+        rows = [row for row in CROSSINGS
+                if axis in sweep.axes_of(compare.case_name(row.benchmark, row.case()))]
         lines += [f"## Cost by {LIBRARY[axis]} release", ""]
         lines += markdown_table(["crossing", "per", *versions],
                                 [[row.label, per(row), *(cell(*figure(envs[v], row))

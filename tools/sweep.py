@@ -33,6 +33,7 @@ Usage: python tools/sweep.py --machine NAME [--commit HASH] [--dry-run] [--only 
 """
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -61,10 +62,15 @@ PARTS = {
     "pyspark": r"^bench_(spark(?!_conversion\.(TimeSparkConnect|TimePandasToNumpy|"
                r"TimeArrowToNumpy)\.)|versions)",
     # toPandas in its modes and column mixes (and its peak memory), createDataFrame from
-    # pandas, pandas UDFs, pandas -> NumPy. Not the Spark -> NumPy pipeline: it is
-    # toPandas followed by pandas -> NumPy, both on this axis already.
+    # pandas, the UDFs whose rows cross as pandas Series (the Arrow-optimised Python UDF
+    # goes through pandas too: pyspark's worker applies it row by row to a Series),
+    # pandas -> NumPy. Not the Spark -> NumPy pipeline: it is toPandas followed by pandas
+    # -> NumPy, both on this axis already; nor the built-in expression and the pickled
+    # row-at-a-time UDF, which no pandas code touches. Searched, as `asv run -b` does,
+    # in "benchmark(params)".
     "pandas": r"^(bench_spark_conversion\.(TimeSparkToPandas|PeakmemSparkToPandas|"
-              r"TimePandasToNumpy|TimeCreateDataFrame)\.|bench_spark_udf\.|bench_versions\.)",
+              r"TimePandasToNumpy|TimeCreateDataFrame)\.|bench_spark_udf\.TimeColumnTransform"
+              r"\.time_transform\(.*'(pandas_udf|arrow_python_udf)'\)|bench_versions\.)",
 }
 
 
@@ -85,29 +91,49 @@ def axis_of(requirements, reference):
 
 
 def axes_of(name):
-    """The axes a benchmark runs on."""
+    """The axes a benchmark, or a case "benchmark(params)", runs on."""
     return tuple(axis for axis in AXES if re.search(PARTS[axis], name))
 
 
-def benchmark_classes(benchmark_dir):
-    """{'module.Class': axes} of every discovered benchmark, in discovery order (asv's
-    own discovery, in this interpreter)."""
+def benchmark_cases(benchmark_dir):
+    """{'module.Class': {case name: axes}} of every discovered benchmark case that runs
+    on an axis, in discovery order (asv's own discovery, in this interpreter; a case is
+    named as `asv run -b` names it: "benchmark(p1, p2)")."""
     classes = {}
     for bench in disc_benchmarks(benchmark_dir):
-        axes = axes_of(bench.name)
-        if axes:
-            classes.setdefault(bench.name.rsplit(".", 1)[0], axes)
+        names = ([f"{bench.name}({', '.join(combo)})" for combo in itertools.product(*bench.params)]
+                 if bench.params else [bench.name])
+        for name in names:
+            axes = axes_of(name)
+            if axes:
+                classes.setdefault(bench.name.rsplit(".", 1)[0], {})[name] = axes
     return classes
 
 
-def groups(classes):
+def benchmark_classes(benchmark_dir):
+    """{'module.Class': axes}: the axes any case of the class runs on."""
+    return {cls: tuple(a for a in AXES if any(a in axes for axes in cases.values()))
+            for cls, cases in benchmark_cases(benchmark_dir).items()}
+
+
+def groups(cases):
     """[(label, axes, regex)]: the NumPy part as one interleaved run, then each class
-    that runs on the pyspark or pandas axis as its own run over those axes."""
+    that runs on the pyspark or pandas axis as its own run over those axes (`cases` as
+    benchmark_cases gives them). A class whose cases run on different axes gets one run
+    per set of axes, each naming its cases."""
     plan = [("NumPy part", ("numpy",), PARTS["numpy"])]
-    for cls, axes in classes.items():
-        spark_axes = tuple(a for a in axes if a != "numpy")
-        if spark_axes:
-            plan.append((cls, spark_axes, rf"^{re.escape(cls)}\."))
+    for cls, by_case in cases.items():
+        runs = {}
+        for name, axes in by_case.items():
+            spark_axes = tuple(a for a in axes if a != "numpy")
+            if spark_axes:
+                runs.setdefault(spark_axes, []).append(name)
+        for axes, names in runs.items():
+            if len(runs) == 1:
+                plan.append((cls, axes, rf"^{re.escape(cls)}\."))
+            else:
+                plan.append((f"{cls} ({' and '.join(axes)})", axes,
+                             "^(" + "|".join(re.escape(n) for n in names) + ")$"))
     return plan
 
 
@@ -175,7 +201,7 @@ def main():
         head = commit(args.commit or "HEAD")
     except subprocess.CalledProcessError:
         sys.exit(f"sweep: --commit {args.commit}: not a commit of this repository")
-    plan = groups(benchmark_classes(os.path.join(ROOT, conf.benchmark_dir)))
+    plan = groups(benchmark_cases(os.path.join(ROOT, conf.benchmark_dir)))
     if args.only:
         plan = [run for run in plan if args.only.search(run[0])]
         if not plan:

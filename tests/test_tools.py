@@ -162,11 +162,39 @@ def test_sweep_runs_each_benchmark_on_the_axes_with_its_library_on_the_path():
     # the one class the sweep leaves to make bench (a Connect server per case)
     assert discovered - set(classes) == {"bench_spark_conversion.TimeSparkConnect"}
     plan = sweep.groups(sweep.benchmark_cases(str(ROOT / "benchmarks")))
-    assert plan[0] == ("NumPy part", ("numpy",), sweep.PARTS["numpy"])
+    assert plan[0] == ("NumPy part", ("reference", "numpy"), sweep.PARTS["numpy"])
     udf = "bench_spark_udf.TimeColumnTransform"
     assert [label for label, _, _ in plan[1:]] == [
         label for cls, axes in classes.items() if set(axes) - {"numpy"}
-        for label in ([f"{udf} (pyspark)", f"{udf} (pyspark and pandas)"] if cls == udf else [cls])]
+        for label in ([f"{udf} (reference and pyspark)", f"{udf} (pandas)"] if cls == udf
+                      else [cls])]
+
+
+def test_every_environment_records_every_case_it_needs_when_runs_skip_existing():
+    """The plan played as asv plays it: with --skip-existing a run skips, in an
+    environment, every benchmark that has any result there (a case another run left out
+    is recorded as NaN, which counts), so two runs of one benchmark in one environment
+    would leave the second run's cases unrecorded. Every kind of environment must end
+    with every case it needs: the reference every case of every axis."""
+    cases = sweep.benchmark_cases(str(ROOT / "benchmarks"))
+    benchmark = lambda case: case.split("(")[0]
+    recorded = {kind: {} for kind in sweep.KINDS}  # kind -> benchmark -> cases recorded
+    for _, kinds, regex in sweep.groups(cases):
+        chosen = [name for by_case in cases.values() for name in by_case
+                  if re.search(regex, name)]
+        for kind in kinds:
+            fresh = {}
+            for name in chosen:
+                if benchmark(name) not in recorded[kind]:
+                    fresh.setdefault(benchmark(name), set()).add(name)
+            recorded[kind].update(fresh)
+    for kind in sweep.KINDS:
+        have = set().union(*recorded[kind].values())
+        want = {name for by_case in cases.values() for name, axes in by_case.items()
+                if (kind == "reference" and axes) or kind in axes}
+        assert want <= have, (kind, sorted(want - have)[:3])
+        if kind != "reference":  # and an axis's other releases nothing it doesn't need
+            assert have <= want, (kind, sorted(have - want)[:3])
 
 
 def test_the_pandas_axis_runs_only_the_udfs_that_cross_as_pandas():
@@ -177,12 +205,11 @@ def test_the_pandas_axis_runs_only_the_udfs_that_cross_as_pandas():
     assert len(cases) == 8 and all("pyspark" in axes for axes in cases.values())
     assert {name.split(", ")[1].rstrip(")") for name in on_pandas} == {
         "'pandas_udf'", "'arrow_python_udf'"}
-    runs = {label: (axes, regex) for label, axes, regex in
+    runs = {kinds: regex for _, kinds, regex in
             sweep.groups({"bench_spark_udf.TimeColumnTransform": cases})[1:]}
-    assert len(runs) == 2
-    for axes, regex in runs.values():
-        chosen = {name for name in cases if re.search(regex, name)}
-        assert chosen == {name for name in cases if set(cases[name]) == set(axes)}
+    assert set(runs) == {("reference", "pyspark"), ("pandas",)}
+    assert {name for name in cases if re.search(runs["pandas",], name)} == on_pandas
+    assert {name for name in cases if re.search(runs["reference", "pyspark"], name)} == set(cases)
     # what compare_all compares on each axis (it searches PARTS in the case's name too)
     transform = "bench_spark_udf.TimeColumnTransform.time_transform"
     assert sweep.axes_of(f"{transform}(10000, 'builtin')") == ("pyspark",)
@@ -194,13 +221,25 @@ def test_sweep_alternates_the_release_order_between_runs(tmp_path, monkeypatch):
     raw = json.loads((ROOT / "asv.conf.json").read_text())
     orders = []
     for index, reverse in ((1, False), (2, True)):
-        conf = Config.load(sweep.group_config(raw, ("pyspark", "pandas"), index, reverse))
+        conf = Config.load(sweep.group_config(raw, ("reference", "pyspark", "pandas"), index,
+                                              reverse))
         envs = list(environment.get_environments(conf, None))
         assert {sweep.axis_of(e.requirements, sweep.reference_pins(raw)) for e in envs} \
             == {"reference", "pyspark", "pandas"}
         assert len(envs) == len(raw["matrix"]["req"]["pyspark"]) + len(raw["matrix"]["req"]["pandas"]) - 1
         orders.append([e.name for e in envs])
     assert orders[0] == orders[1][::-1]
+
+
+def test_a_run_without_the_reference_holds_only_the_axis_other_releases(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep, "SWEEP_DIR", str(tmp_path))
+    raw = json.loads((ROOT / "asv.conf.json").read_text())
+    reference = sweep.reference_pins(raw)
+    conf = Config.load(sweep.group_config(raw, ("pandas",), 1, False))
+    envs = list(environment.get_environments(conf, None))
+    assert sorted(e.requirements["pandas"] for e in envs) == sorted(
+        v for v in raw["matrix"]["req"]["pandas"] if v != reference["pandas"])
+    assert {sweep.axis_of(e.requirements, reference) for e in envs} == {"pandas"}
 
 
 def test_agreement_gives_both_timers_the_same_number_of_fresh_processes(monkeypatch, tmp_path):

@@ -13,7 +13,9 @@ so each release's samples span the same stretch of the shared machine's time.
 - Spark benchmarks have one round (a JVM start per process is their main cost), so the
   sweep runs one `asv run` per Spark benchmark class over the environments of its axes,
   in forward order for one class and reverse order for the next: no release is ever more
-  than one class away from the others.
+  than one class away from the others. A class whose cases not every axis needs (the
+  UDFs: pandas only for those that cross as pandas) is split by environment, each
+  environment in one run of the class (see groups).
 Candidate changes are then confirmed by tools/compare.py, A B A B in fresh processes.
 
 The sweep refuses to start when the machine name's results folder records another CPU
@@ -116,38 +118,59 @@ def benchmark_classes(benchmark_dir):
             for cls, cases in benchmark_cases(benchmark_dir).items()}
 
 
+# The kinds of environment: the reference one, then one per axis (its other releases).
+KINDS = ("reference",) + AXES
+
+
+def needed(kind, axes):
+    """Whether an environment of `kind` runs a Spark-side case that runs on `axes`: the
+    reference environment runs every case any axis needs, an axis's other releases the
+    cases of that axis."""
+    spark_axes = [a for a in axes if a != "numpy"]
+    return bool(spark_axes) if kind == "reference" else kind in spark_axes
+
+
 def groups(cases):
-    """[(label, axes, regex)]: the NumPy part as one interleaved run, then each class
-    that runs on the pyspark or pandas axis as its own run over those axes (`cases` as
-    benchmark_cases gives them). A class whose cases run on different axes gets one run
-    per set of axes, each naming its cases."""
-    plan = [("NumPy part", ("numpy",), PARTS["numpy"])]
+    """[(label, kinds, regex)]: the NumPy part as one interleaved run over the reference
+    and the NumPy axis, then one run per class that runs on the pyspark or pandas axis,
+    over the environments of the kinds that need it (`cases` as benchmark_cases gives
+    them).
+
+    A class whose cases different kinds need (the pandas axis runs only the UDFs that
+    cross as pandas) gets one run per set of cases, and each environment is in exactly
+    one of them: asv's --skip-existing skips a benchmark an environment has any result
+    for, so a second run of the same class in that environment would record nothing."""
+    plan = [("NumPy part", ("reference", "numpy"), PARTS["numpy"])]
     for cls, by_case in cases.items():
-        runs = {}
-        for name, axes in by_case.items():
-            spark_axes = tuple(a for a in axes if a != "numpy")
-            if spark_axes:
-                runs.setdefault(spark_axes, []).append(name)
-        for axes, names in runs.items():
-            if len(runs) == 1:
-                plan.append((cls, axes, rf"^{re.escape(cls)}\."))
-            else:
-                plan.append((f"{cls} ({' and '.join(axes)})", axes,
-                             "^(" + "|".join(re.escape(n) for n in names) + ")$"))
+        runs = {}  # the cases, in discovery order -> the kinds that need exactly them
+        for kind in KINDS:
+            names = tuple(name for name, axes in by_case.items() if needed(kind, axes))
+            if names:
+                runs.setdefault(names, []).append(kind)
+        for names, kinds in runs.items():
+            label = cls if len(runs) == 1 else f"{cls} ({' and '.join(kinds)})"
+            regex = (rf"^{re.escape(cls)}\." if len(names) == len(by_case)
+                     else "^(" + "|".join(re.escape(n) for n in names) + ")$")
+            plan.append((label, tuple(kinds), regex))
     return plan
 
 
-def group_config(raw_config, axes, index, reverse):
-    """A copy of asv.conf.json whose matrix holds the environments of `axes` (the other
-    libraries at their reference pins), in reverse release order when `reverse`."""
+def group_config(raw_config, kinds, index, reverse):
+    """A copy of asv.conf.json whose matrix holds the environments of `kinds` (an axis:
+    its library's releases, the other libraries at their reference pins; "reference":
+    the reference environment), in reverse release order when `reverse`."""
     reference = reference_pins(raw_config)
+    axes = [kind for kind in kinds if kind != "reference"]
     req = {}
     for lib, values in raw_config["matrix"]["req"].items():
         values = values if lib in axes else [reference[lib]]
         req[lib] = values[::-1] if reverse else values
     matrix = dict(raw_config["matrix"], req=req)
+    exclude = list(raw_config.get("exclude", []))
+    if "reference" not in kinds:
+        exclude.append({"req": {lib: re.escape(reference[lib]) + "$" for lib in AXES}})
     return write_config(os.path.join(SWEEP_DIR, f"group-{index}.json"), matrix=matrix,
-                        exclude=raw_config.get("exclude", []), include=[])
+                        exclude=exclude, include=[])
 
 
 def check_matrix(conf, raw_config):
@@ -211,10 +234,10 @@ def main():
           f"machine {args.machine}", flush=True)
     started = time.monotonic()
     failed = []
-    for i, (label, axes, regex) in enumerate(plan, 1):
-        config = group_config(raw_config, axes, i, reverse=i % 2 == 0)
+    for i, (label, kinds, regex) in enumerate(plan, 1):
+        config = group_config(raw_config, kinds, i, reverse=i % 2 == 0)
         n_envs = len(list(environment.get_environments(Config.load(config), None)))
-        title = f"[{i}/{len(plan)}] {label}: {n_envs} environments ({', '.join(axes)} axis)"
+        title = f"[{i}/{len(plan)}] {label}: {n_envs} environments ({', '.join(kinds)})"
         if args.dry_run:
             print(f"{title}: --bench {regex}", flush=True)
             continue

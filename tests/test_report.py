@@ -79,7 +79,7 @@ def results_dir(tmp_path):
 
 def confirm(results_dir, changes):
     path = results_dir / "confirmations" / f"{MACHINE}.json"
-    path.parent.mkdir()
+    path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps({"version": 1, "machine": MACHINE, "cpu": "Test CPU",
                                 "commit": COMMIT, "min_effect": 1.2, "pairs": 5,
                                 "changes": changes}))
@@ -131,6 +131,23 @@ def test_unconfirmed_and_unmeasured_candidates_are_listed_apart(results_dir):
     assert unmeasured == {"release step": ["case", "direction", "sweep ratio (new/old)"],
                           "numpy 2.3.5 -> 2.4.6": [f"`{TOLIST}(1000000, 'float64')`",
                                                    "slower", "2.00"]}
+
+
+def test_an_entry_of_an_earlier_recording_of_its_case_is_not_reported(results_dir):
+    """A case recorded again (sweep --again) has a new sweep ratio: the entry that
+    re-measured the old one no longer stands, and the case is a candidate not re-measured."""
+    step = [c for c in report.compare.compare_all(str(results_dir), MACHINE, COMMIT).cases
+            if c.status == "slower"]
+    assert [(c.a, c.b, c.benchmark) for c in step] == [("2.3.5", "2.4.6", TOLIST)]
+    current = entry("numpy", "2.3.5", "2.4.6", TOLIST, TOLIST_CASE, [1.9, 2.0, 2.0, 2.1, 2.2], True)
+    current["sweep_ratio"] = step[0].ratio
+    for sweep_ratio, reported in ((step[0].ratio, True), (step[0].ratio * 1.25, False)):
+        confirm(results_dir, [dict(current, sweep_ratio=sweep_ratio)])
+        text, _, confirmed = report.build(str(results_dir), MACHINE, CONFIG)
+        assert bool(confirmed) == reported
+        unmeasured = "\n".join(section(text, "### Candidates not re-measured")) \
+            if "### Candidates not re-measured" in text else ""
+        assert ("numpy 2.3.5 -> 2.4.6" in unmeasured) == (not reported)
 
 
 def test_no_confirmations_file_claims_no_change(results_dir):

@@ -235,15 +235,20 @@ def release_changes(results_dir, machine, commit, config_path):
     with open(config_path) as f:
         matrix = json.load(f)["matrix"]["req"]
     document = compare.load_confirmations(compare.confirmations_path(results_dir, machine))
+    compared = [] if commit is None else compare.compare_all(results_dir, machine, commit,
+                                                               matrix).cases
+    candidates = [c for c in compared if c.status in ("faster", "slower")]
+    # An entry stands for the recording it re-measured (its sweep ratio): one left from
+    # before its case was recorded again is not this report's.
+    recorded = {json.dumps(compare.entry_key(c._asdict())): c.ratio for c in compared
+                if c.ratio is not None}
     entries = [e for e in (document or {}).get("changes", [])
-               if e.get("commit", document.get("commit")) == commit]
+               if e.get("commit", document.get("commit")) == commit
+               and recorded.get(json.dumps(compare.entry_key(e)), e["sweep_ratio"])
+               == e["sweep_ratio"]]
     measured = {json.dumps(compare.entry_key(e)) for e in entries}
-    candidates = [] if commit is None else [
-        c for c in compare.compare_all(results_dir, machine, commit, matrix).cases
-        if c.status in ("faster", "slower")]
-    left = [c for c in candidates if json.dumps(compare.entry_key(
-        {"axis": c.axis, "a": c.a, "b": c.b, "benchmark": c.benchmark,
-         "params": c.params})) not in measured]
+    left = [c for c in candidates
+            if json.dumps(compare.entry_key(c._asdict())) not in measured]
     return Changes(entries if document else None, left, document or {})
 
 

@@ -15,6 +15,7 @@ from asv.results import Results
 from asv.runner import BenchmarkResult
 
 import compare
+import wall_times
 
 MACHINE = "fake-machine"
 OLD_COMMIT, NEW_COMMIT = "1" * 40, "2" * 40
@@ -422,6 +423,21 @@ def test_confirm_can_be_narrowed_to_an_axis_and_the_largest_candidates(results_d
     assert taken.pop() == []
     compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, at_least=1.9)
     assert taken.pop() == [c for c in everything if compare.effect(c.ratio) >= 1.9] != everything
+
+
+def test_each_confirmation_records_its_wall_time_beside_the_results(results_dir, monkeypatch):
+    monkeypatch.setattr(compare, "confirm",
+                        lambda cases, *a, **k: ([], [(c, "budget") for c in cases[:1]]))
+    monkeypatch.setattr(compare, "print_outcome", lambda *a: None)
+    conf = fake_conf(results_dir)
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, axes=("pandas",))
+    steps = wall_times.load(str(results_dir), MACHINE)
+    commit = compare.compare_all(str(results_dir), MACHINE, matrix=MATRIX).commit
+    assert [(s["step"], s["what"], s["commit"]) for s in steps] == [
+        ("confirm", "numpy, pyspark, pandas", commit), ("confirm", "pandas", commit)]
+    assert steps[0]["candidates"] > 1 and steps[0]["left"] == 1 and steps[0]["minutes"] >= 0
 
 
 def test_confirm_run_again_resumes_after_the_candidates_already_re_measured(

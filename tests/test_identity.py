@@ -28,6 +28,7 @@ from asv.results import get_filename
 import asv_identity
 import register_machine
 import sweep
+import wall_times
 from conftest import ROOT, TEST_MACHINE, asv, temp_asv_config
 from scratch_asv import commit
 
@@ -305,6 +306,11 @@ def test_sweep_re_records_only_the_chosen_runs_when_asked_again(tmp_path, monkey
         assert bench == r"^bench_spark_conversion\.TimeSparkToPandas\."
         assert ("--skip-existing" in runs[0]) == (not extra)
         assert "--interleave-rounds" in runs[0] and "--record-samples" in runs[0]
+    # each run's wall time is kept beside the results (results/timings/MACHINE.json)
+    steps = wall_times.load(Config.load(str(config)).results_dir, TEST_MACHINE)
+    assert [(s["step"], s["what"], s["environments"], s["again"]) for s in steps] == [
+        ("sweep", "bench_spark_conversion.TimeSparkToPandas", 8, again) for again in (True, False)]
+    assert {s["commit"] for s in steps} == {sweep.commit("HEAD")}
 
     monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", TEST_MACHINE, "--only", "NoSuch"])
     with pytest.raises(SystemExit) as refused:

@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+import time
 
 import pytest
 from asv import util
@@ -148,6 +149,32 @@ def test_an_entry_of_an_earlier_recording_of_its_case_is_not_reported(results_di
         unmeasured = "\n".join(section(text, "### Candidates not re-measured")) \
             if "### Candidates not re-measured" in text else ""
         assert ("numpy 2.3.5 -> 2.4.6" in unmeasured) == (not reported)
+
+
+def test_the_commit_s_wall_times_are_listed_and_summed(results_dir):
+    text, _, _ = report.build(str(results_dir), MACHINE, CONFIG)
+    assert section(text, "## Wall time")[:2] == [
+        "", f"Not recorded for this commit (the sweep and `make confirm` record it in "
+            f"results/timings/{MACHINE}.json)."]
+    for step, what, minutes, facts, commit in (
+            ("sweep", "NumPy part", 30, {"environments": 6}, COMMIT),
+            ("sweep", "NumPy part", 99, {"environments": 6}, "d" * 40),  # another commit's
+            ("sweep", "TimeCollect", 8, {"environments": 5}, COMMIT),  # recorded again below
+            ("sweep", "TimeCollect", 5, {"environments": 5, "again": True}, COMMIT),
+            ("confirm", "numpy, pyspark, pandas", 12.5, {"candidates": 7}, COMMIT)):
+        report.wall_times.record(str(results_dir), MACHINE, commit, step, what,
+                                 time.time() - 60 * minutes, **facts)
+    text, _, _ = report.build(str(results_dir), MACHINE, CONFIG)
+    lines = section(text, "## Wall time")
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in lines
+            if line.startswith("| ") and not line.startswith("| step")]
+    assert [[step, what, size, minutes] for step, what, _, size, minutes in rows] == [
+        ["sweep", "NumPy part", "6 environments", "30.0"],
+        ["sweep", "TimeCollect", "5 environments", "8.0"],
+        ["sweep (again)", "TimeCollect", "5 environments", "5.0"],
+        ["confirm", "numpy, pyspark, pandas", "7 candidates", "12.5"]]
+    assert ("In all 47.5 min: the sweep's runs 35.0, the confirmations 12.5 (a run recorded "
+            "again counts from that recording on).") in lines
 
 
 def test_no_confirmations_file_claims_no_change(results_dir):

@@ -22,6 +22,7 @@ import agreement
 import repeatability
 import report
 import sweep
+import wall_times
 from benchmarks import common
 from conftest import ROOT
 from scratch_asv import asv_command, scratch_config
@@ -318,3 +319,11 @@ def test_sweep_refuses_an_environment_that_does_not_hold_its_pins(tmp_path, monk
     env._path = str(tmp_path / "missing")
     with pytest.raises(SystemExit, match="is not built"):
         sweep.check_installed(None)
+
+
+def test_a_run_recorded_again_replaces_the_earlier_recordings_in_the_sweep_s_cost():
+    steps = [{"step": "sweep", "what": w, "again": again, "minutes": m}
+             for w, again, m in (("X", False, 1), ("X", False, 2),  # interrupted, resumed
+                                 ("Y", False, 4), ("Y", True, 8), ("Y", False, 16))]
+    steps.append({"step": "confirm", "what": "numpy", "minutes": 32})
+    assert [s["minutes"] for s in wall_times.standing(steps)] == [1, 2, 8, 16, 32]

@@ -61,6 +61,7 @@ from packaging.version import InvalidVersion, Version
 
 import asv_identity
 import sweep
+import wall_times
 from asv_checkpoint import replace_file
 from formatting import markdown_table
 from scratch_asv import ROOT, commit as git_commit, run_asv, write_config
@@ -518,8 +519,11 @@ def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=
           f"{pairs} pairs each ({len(candidates) - len(todo)} re-measured already)",
           flush=True)
     candidates = todo
+    began = time.time()
     _, left = confirm(candidates, conf, machine, compared.commit, path, pairs=pairs,
                       max_minutes=max_minutes)
+    wall_times.record(conf.results_dir, machine, compared.commit, "confirm", ", ".join(axes),
+                      began, candidates=len(candidates), left=len(left), pairs=pairs)
     document = load_confirmations(path) or {"changes": []}
     print_outcome([c for c in document["changes"] if c.get("commit") == compared.commit],
                   left)

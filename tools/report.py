@@ -9,7 +9,8 @@ in README.md between the `report:start` / `report:end` markers:
   candidates that did not confirm or were not re-measured. Whether a change is real is
   decided there, in one place, never here;
 - the cost per element (NumPy) or per row (Spark) of the headline crossings in the
-  reference environment, and per axis those crossings release by release.
+  reference environment, and per axis those crossings release by release;
+- the wall time of the commit's sweep runs and confirmations (tools/wall_times.py).
 
 Which results: the newest commit with results on the machine (the one compare.py
 compares), one results file per environment of asv.conf.json's matrix; confirmations
@@ -38,6 +39,7 @@ from scratch_asv import ROOT  # first: makes `benchmarks` importable
 import asv_identity
 import compare
 import sweep
+import wall_times
 from asv_checkpoint import replace_file
 from benchmarks import common
 from benchmarks.common import BATCH  # batched benchmarks: BATCH operations per call
@@ -340,6 +342,27 @@ def matrix_line(axes, environments):
             + (f": {', '.join(have)}." if have else "."))
 
 
+def wall_time_lines(results_dir, machine, commit):
+    """What the commit's sweep and confirmations cost, as tools/wall_times.py recorded."""
+    steps = wall_times.of_commit(results_dir, machine, commit) if commit else []
+    lines = ["## Wall time", ""]
+    if not steps:
+        return lines + [f"Not recorded for this commit (the sweep and `make confirm` "
+                        f"record it in results/timings/{machine}.json).", ""]
+    lines += markdown_table(
+        ["step", "what", "started (UTC)", "size", "minutes"],
+        [[s["step"] + (" (again)" if s.get("again") else ""), s["what"],
+          s["started"].replace("T", " ").rstrip("Z"),
+          (f"{s['environments']} environments" if "environments" in s
+           else f"{s.get('candidates', 0)} candidates"), f"{s['minutes']:.1f}"]
+         for s in steps])
+    total = {step: sum(s["minutes"] for s in wall_times.standing(steps) if s["step"] == step)
+             for step in ("sweep", "confirm")}
+    return lines + ["", f"In all {sum(total.values()):.1f} min: the sweep's runs "
+                        f"{total['sweep']:.1f}, the confirmations {total['confirm']:.1f} "
+                        f"(a run recorded again counts from that recording on).", ""]
+
+
 def build(results_dir, machine, config_path):
     """(REPORT.md's text, README's headline table lines, confirmed entries for the chart)."""
     commit, results = results_at(results_dir, machine)
@@ -374,6 +397,8 @@ def build(results_dir, machine, config_path):
                                 [[row.label, per(row), *(cell(*figure(envs[v], row))
                                                          for v in versions)] for row in rows])
         lines.append("")
+
+    lines += wall_time_lines(results_dir, machine, commit)
 
     table = markdown_table(
         ["crossing", "cost per element/row, reference pins", "confirmed release changes"],

@@ -48,6 +48,7 @@ from asv.config import Config
 from asv_runner.discovery import disc_benchmarks
 
 import asv_identity
+import wall_times
 from scratch_asv import ROOT, commit, run_asv, write_config
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
@@ -242,13 +243,15 @@ def main():
             print(f"{title}: --bench {regex}", flush=True)
             continue
         print(f"{title}: running", flush=True)
-        t0 = time.monotonic()
+        t0, began = time.monotonic(), time.time()
         resume = [] if args.again else ["--skip-existing"]
         code = run_asv(config, "run", f"{head}^!", "--machine", args.machine, *resume,
                        "--interleave-rounds", "--record-samples",
                        "--show-stderr", "--bench", regex).returncode
         # asv exits 2 when a benchmark failed: recorded, the sweep goes on.
         status = "finished" if code == 0 else f"asv exited {code}"
+        wall_times.record(conf.results_dir, args.machine, head, "sweep", label, began,
+                          environments=n_envs, status=status, again=args.again)
         print(f"{title}: {status} in {(time.monotonic() - t0) / 60:.1f} min "
               f"(sweep so far {(time.monotonic() - started) / 60:.1f} min)", flush=True)
         if code != 0:

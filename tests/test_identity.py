@@ -295,6 +295,7 @@ def test_sweep_re_records_only_the_chosen_runs_when_asked_again(tmp_path, monkey
     monkeypatch.setattr(sweep, "CONFIG", str(config))
     monkeypatch.setattr(sweep, "run_asv", fake_asv)
     monkeypatch.setattr(sweep, "check_installed", lambda conf: None)
+    monkeypatch.setattr(sweep, "unrecorded", lambda *a: [])
     for extra in (["--again"], []):
         calls.clear()
         monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", TEST_MACHINE,
@@ -311,6 +312,14 @@ def test_sweep_re_records_only_the_chosen_runs_when_asked_again(tmp_path, monkey
     assert [(s["step"], s["what"], s["environments"], s["again"]) for s in steps] == [
         ("sweep", "bench_spark_conversion.TimeSparkToPandas", 8, again) for again in (True, False)]
     assert {s["commit"] for s in steps} == {sweep.commit("HEAD")}
+
+    # a case the sweep should have recorded and has not: said, and the exit status is 1
+    monkeypatch.setattr(sweep, "unrecorded", lambda *a: ["x.Y.time_z(1) in numpy 2.4.6: not run"])
+    monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", TEST_MACHINE,
+                                      "--only", r"TimeSparkToPandas$"])
+    capsys.readouterr()
+    assert sweep.main() == 1
+    assert "1 case(s) not recorded" in capsys.readouterr().out
 
     monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", TEST_MACHINE, "--only", "NoSuch"])
     with pytest.raises(SystemExit) as refused:

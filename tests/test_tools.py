@@ -14,7 +14,7 @@ import pyperf
 import pytest
 from asv import environment, util
 from asv.config import Config
-from asv.results import Results
+from asv.results import Results, iter_results_for_machine
 from asv.runner import BenchmarkResult
 from asv_runner.discovery import disc_benchmarks
 
@@ -327,3 +327,30 @@ def test_a_run_recorded_again_replaces_the_earlier_recordings_in_the_sweep_s_cos
                                  ("Y", False, 4), ("Y", True, 8), ("Y", False, 16))]
     steps.append({"step": "confirm", "what": "numpy", "minutes": 32})
     assert [s["minutes"] for s in wall_times.standing(steps)] == [1, 2, 8, 16, 32]
+
+
+def test_the_sweep_names_every_case_it_should_have_recorded_and_has_not(tmp_path):
+    """On the committed results nothing is missing (their declared skips are no hole); a
+    case skipped without a declaration and a benchmark never run are each named."""
+    raw = json.loads((ROOT / "asv.conf.json").read_text())
+    conf = Config.load(str(ROOT / "asv.conf.json"))
+    results = [r for r in iter_results_for_machine(conf.results_dir, "reference-2core")]
+    commit = results[0].commit_hash
+    assert sweep.unrecorded(conf, raw, "reference-2core", commit) == []
+    shutil.copytree(ROOT / "results" / "reference-2core", tmp_path / "reference-2core")
+    conf.results_dir = str(tmp_path)
+    reference = sweep.reference_pins(raw)
+    path = next(p for p in (tmp_path / "reference-2core").glob("*.json")
+                if json.loads(p.read_text()).get("params", {}).get("pyspark") == "3.5.9")
+    data = json.loads(path.read_text())
+    transform = "bench_spark_udf.TimeColumnTransform.time_transform"
+    data["results"][transform][0][1] = float("nan")  # (10000, 'pandas_udf'): skipped
+    data["results"][transform][0][2] = None  # (10000, 'python_udf'): failed
+    del data["results"]["bench_spark_conversion.TimeSparkToArrow.time_to_arrow"]
+    path.write_text(json.dumps(data))
+    where = f"numpy {reference['numpy']}, pyspark 3.5.9, pandas {reference['pandas']}"
+    assert sweep.unrecorded(conf, raw, "reference-2core", commit) == [
+        f"bench_spark_conversion.TimeSparkToArrow.time_to_arrow({rows}) in {where}: not run"
+        for rows in ("10000", "1000000")] + [
+        f"{transform}(10000, 'pandas_udf') in {where}: skipped, no reason declared",
+        f"{transform}(10000, 'python_udf') in {where}: failed"]

@@ -27,6 +27,11 @@ interruption and it resumes at the class that was in flight (a case interrupted 
 its rounds keeps the rounds already recorded). Results of other commits and machines are
 never opened for writing.
 
+Checked at the end: every case each environment should have (its axis's part; the
+reference environment every part) is recorded at the commit, or skipped for a reason
+the benchmark declares; any other is named, and the exit status is 1 (unrecorded).
+Each run's wall time goes to results/timings/ (tools/wall_times.py).
+
 Re-recording: `--only REGEX --again` re-runs just the runs whose label matches (e.g. one
 class measured while the machine was busy) without --skip-existing, interleaved as in
 the sweep; asv replaces those benchmarks' results and keeps the rest of each file.
@@ -35,7 +40,10 @@ Usage: python tools/sweep.py --machine NAME [--commit HASH] [--dry-run] [--only 
 """
 
 import argparse
+import ast
 import itertools
+import importlib
+import math
 import json
 import os
 import re
@@ -45,11 +53,13 @@ import time
 
 from asv import environment
 from asv.config import Config
+from asv.results import iter_results_for_machine_and_hash
 from asv_runner.discovery import disc_benchmarks
 
 import asv_identity
 import wall_times
-from scratch_asv import ROOT, commit, run_asv, write_config
+from scratch_asv import ROOT, commit, run_asv, write_config  # ROOT first: makes `benchmarks` importable
+from benchmarks import common
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 SWEEP_DIR = os.path.join(ROOT, ".asv", "sweep")
@@ -174,6 +184,51 @@ def group_config(raw_config, kinds, index, reverse):
                         exclude=exclude, include=[])
 
 
+def unrecorded(conf, raw_config, machine, head):
+    """["case in environment: why"] for every case the sweep should have recorded at
+    `head` and has not (an environment runs the cases of its axis, the reference every
+    axis's): not run, failed, or skipped without a reason the benchmark declares."""
+    reference = reference_pins(raw_config)
+    discovered = {b.name: b for b in disc_benchmarks(os.path.join(ROOT, conf.benchmark_dir))}
+    wanted = [(name, axes) for by_case in benchmark_cases(os.path.join(ROOT, conf.benchmark_dir)).values()
+              for name, axes in by_case.items()]
+    found = {r.env_name: r for r in iter_results_for_machine_and_hash(conf.results_dir, machine, head)}
+    missing = []
+    for env in environment.get_environments(conf, None):
+        kind, result = axis_of(env.requirements, reference), found.get(env.name)
+        versions = {lib: common.release(v) for lib, v in env.requirements.items()
+                    if lib in common.LIBRARIES}
+        where = ", ".join(f"{lib} {env.requirements[lib]}" for lib in AXES)
+        for name, axes in wanted:
+            if not ((kind == "reference" and axes) or kind in axes):
+                continue
+            bench = discovered[name.split("(")[0]]
+            values = {}
+            if result is not None and bench.name in result.get_all_result_keys():
+                params = result.get_result_params(bench.name)
+                value = result.get_result_value(bench.name, params)
+                combos = itertools.product(*params)
+                values = dict(zip((f"{bench.name}({', '.join(c)})" if params else bench.name
+                                   for c in combos), value if params else [value]))
+            if name not in values:
+                why = "not run"
+            elif values[name] is None:
+                why = "failed"
+            elif isinstance(values[name], float) and math.isnan(values[name]):
+                combo = dict(zip(bench.param_names,
+                                 map(ast.literal_eval, name[len(bench.name) + 1:-1].split(", "))
+                                 if bench.params else []))
+                cls = getattr(importlib.import_module("benchmarks." + bench.name.split(".")[0]),
+                              bench.name.split(".")[-2])
+                if common.declared_skip(cls, combo, versions):
+                    continue
+                why = "skipped, no reason declared"
+            else:
+                continue
+            missing.append(f"{name} in {where}: {why}")
+    return missing
+
+
 def check_matrix(conf, raw_config):
     """Every environment of the matrix is the reference or on one axis."""
     reference = reference_pins(raw_config)
@@ -259,7 +314,12 @@ def main():
     print(f"sweep: {(time.monotonic() - started) / 60:.1f} min; "
           f"{len(failed)} run(s) with failures{': ' if failed else ''}"
           f"{'; '.join(failed)}", flush=True)
-    return 1 if failed else 0
+    holes = [] if args.dry_run else unrecorded(conf, raw_config, args.machine, head)
+    if holes:
+        print(f"sweep: {len(holes)} case(s) not recorded at {head[:8]} (run the sweep again "
+              f"to resume):\n  " + "\n  ".join(holes[:20])
+              + (f"\n  ... and {len(holes) - 20} more" if len(holes) > 20 else ""), flush=True)
+    return 1 if failed or holes else 0
 
 
 if __name__ == "__main__":

@@ -319,7 +319,8 @@ def test_sweep_re_records_only_the_chosen_runs_when_asked_again(tmp_path, monkey
                                       "--only", r"TimeSparkToPandas$"])
     capsys.readouterr()
     assert sweep.main() == 1
-    assert "1 case(s) not recorded" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "1 case(s) not recorded" in said and "--only 'Y' --again" in said
 
     monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", TEST_MACHINE, "--only", "NoSuch"])
     with pytest.raises(SystemExit) as refused:

@@ -316,9 +316,14 @@ def main():
           f"{'; '.join(failed)}", flush=True)
     holes = [] if args.dry_run else unrecorded(conf, raw_config, args.machine, head)
     if holes:
-        print(f"sweep: {len(holes)} case(s) not recorded at {head[:8]} (run the sweep again "
-              f"to resume):\n  " + "\n  ".join(holes[:20])
-              + (f"\n  ... and {len(holes) - 20} more" if len(holes) > 20 else ""), flush=True)
+        classes = sorted({hole.split("(")[0].split(" ")[0].rsplit(".", 1)[0] for hole in holes})
+        print(f"sweep: {len(holes)} case(s) not recorded at {head[:8]}:\n  "
+              + "\n  ".join(holes[:20])
+              + (f"\n  ... and {len(holes) - 20} more" if len(holes) > 20 else "")
+              + "\nsweep: a resumed sweep skips every benchmark that has a result in an "
+                "environment, even a failed one; re-record with --only '"
+              + "|".join(re.escape(c.split(".")[-1]) for c in classes) + "' --again",
+              flush=True)
     return 1 if failed or holes else 0
 
 

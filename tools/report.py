@@ -242,15 +242,15 @@ def release_changes(results_dir, machine, commit, config_path):
     candidates = [c for c in compared if c.status in ("faster", "slower")]
     # An entry stands for the recording it re-measured (its sweep ratio): one left from
     # before its case was recorded again is not this report's.
-    recorded = {json.dumps(compare.entry_key(c._asdict())): c.ratio for c in compared
-                if c.ratio is not None}
+    def key(case_or_entry):  # a Comparison as a dict, or a confirmations entry
+        return json.dumps(compare.entry_key(case_or_entry))
+
+    recorded = {key(c._asdict()): c.ratio for c in compared if c.ratio is not None}
     entries = [e for e in (document or {}).get("changes", [])
                if e.get("commit", document.get("commit")) == commit
-               and recorded.get(json.dumps(compare.entry_key(e)), e["sweep_ratio"])
-               == e["sweep_ratio"]]
-    measured = {json.dumps(compare.entry_key(e)) for e in entries}
-    left = [c for c in candidates
-            if json.dumps(compare.entry_key(c._asdict())) not in measured]
+               and recorded.get(key(e), e["sweep_ratio"]) == e["sweep_ratio"]]
+    measured = {key(e) for e in entries}
+    left = [c for c in candidates if key(c._asdict()) not in measured]
     return Changes(entries if document else None, left, document or {})
 
 

@@ -41,10 +41,10 @@ Usage: python tools/sweep.py --machine NAME [--commit HASH] [--dry-run] [--only 
 
 import argparse
 import ast
-import itertools
 import importlib
-import math
+import itertools
 import json
+import math
 import os
 import re
 import subprocess
@@ -133,12 +133,10 @@ def benchmark_classes(benchmark_dir):
 KINDS = ("reference",) + AXES
 
 
-def needed(kind, axes):
-    """Whether an environment of `kind` runs a Spark-side case that runs on `axes`: the
-    reference environment runs every case any axis needs, an axis's other releases the
-    cases of that axis."""
-    spark_axes = [a for a in axes if a != "numpy"]
-    return bool(spark_axes) if kind == "reference" else kind in spark_axes
+def needs(kind, axes):
+    """Whether an environment of `kind` runs a case that runs on `axes`: the reference
+    environment every case any axis runs, an axis's other releases that axis's cases."""
+    return bool(axes) if kind == "reference" else kind in axes
 
 
 def groups(cases):
@@ -155,7 +153,8 @@ def groups(cases):
     for cls, by_case in cases.items():
         runs = {}  # the cases, in discovery order -> the kinds that need exactly them
         for kind in KINDS:
-            names = tuple(name for name, axes in by_case.items() if needed(kind, axes))
+            names = tuple(name for name, axes in by_case.items()
+                          if needs(kind, [a for a in axes if a != "numpy"]))
             if names:
                 runs.setdefault(names, []).append(kind)
         for names, kinds in runs.items():
@@ -186,46 +185,42 @@ def group_config(raw_config, kinds, index, reverse):
 
 def unrecorded(conf, raw_config, machine, head):
     """["case in environment: why"] for every case the sweep should have recorded at
-    `head` and has not (an environment runs the cases of its axis, the reference every
-    axis's): not run, failed, or skipped without a reason the benchmark declares."""
+    `head` and has not (see needs): not run, failed, or skipped without a reason the
+    benchmark declares."""
     reference = reference_pins(raw_config)
-    discovered = {b.name: b for b in disc_benchmarks(os.path.join(ROOT, conf.benchmark_dir))}
-    wanted = [(name, axes) for by_case in benchmark_cases(os.path.join(ROOT, conf.benchmark_dir)).values()
-              for name, axes in by_case.items()]
     found = {r.env_name: r for r in iter_results_for_machine_and_hash(conf.results_dir, machine, head)}
+    benchmarks = list(disc_benchmarks(os.path.join(ROOT, conf.benchmark_dir)))
     missing = []
     for env in environment.get_environments(conf, None):
         kind, result = axis_of(env.requirements, reference), found.get(env.name)
         versions = {lib: common.release(v) for lib, v in env.requirements.items()
                     if lib in common.LIBRARIES}
         where = ", ".join(f"{lib} {env.requirements[lib]}" for lib in AXES)
-        for name, axes in wanted:
-            if not ((kind == "reference" and axes) or kind in axes):
-                continue
-            bench = discovered[name.split("(")[0]]
-            values = {}
-            if result is not None and bench.name in result.get_all_result_keys():
-                params = result.get_result_params(bench.name)
-                value = result.get_result_value(bench.name, params)
-                combos = itertools.product(*params)
-                values = dict(zip((f"{bench.name}({', '.join(c)})" if params else bench.name
-                                   for c in combos), value if params else [value]))
-            if name not in values:
-                why = "not run"
-            elif values[name] is None:
-                why = "failed"
-            elif isinstance(values[name], float) and math.isnan(values[name]):
-                combo = dict(zip(bench.param_names,
-                                 map(ast.literal_eval, name[len(bench.name) + 1:-1].split(", "))
-                                 if bench.params else []))
-                cls = getattr(importlib.import_module("benchmarks." + bench.name.split(".")[0]),
-                              bench.name.split(".")[-2])
-                if common.declared_skip(cls, combo, versions):
+        for bench in benchmarks:
+            combos = list(itertools.product(*bench.params)) if bench.params else [None]
+            recorded = result is not None and bench.name in result.get_all_result_keys()
+            values = (result.get_result_value(bench.name, bench.params) if recorded else None)
+            values = values if bench.params or not recorded else [values]
+            cls = None
+            for i, combo in enumerate(combos):
+                name = f"{bench.name}({', '.join(combo)})" if combo else bench.name
+                if not needs(kind, axes_of(name)):
                     continue
-                why = "skipped, no reason declared"
-            else:
-                continue
-            missing.append(f"{name} in {where}: {why}")
+                value = values[i] if recorded else None
+                if not recorded:
+                    why = "not run"
+                elif value is None:
+                    why = "failed"
+                elif isinstance(value, float) and math.isnan(value):
+                    cls = cls or getattr(importlib.import_module(f"benchmarks.{bench.name.split('.')[0]}"),
+                                         bench.name.split(".")[1])
+                    params = dict(zip(bench.param_names, map(ast.literal_eval, combo or ())))
+                    if common.declared_skip(cls, params, versions):
+                        continue
+                    why = "skipped, no reason declared"
+                else:
+                    continue
+                missing.append(f"{name} in {where}: {why}")
     return missing
 
 

@@ -80,7 +80,9 @@ def write_run(results_dir, commit_hash, date, requirements, runs):
 
 
 @pytest.fixture
-def results_dir(tmp_path):
+def results_dir(tmp_path, monkeypatch):
+    """Results of MACHINE, recorded on "Fake CPU", which this machine is for the test."""
+    monkeypatch.setattr(compare.asv_identity, "cpu_identity", lambda: "Fake CPU")
     results = tmp_path / "results"
     util.write_json(str(results / MACHINE / "machine.json"),
                     {"machine": MACHINE, "cpu": "Fake CPU"}, 1)
@@ -423,6 +425,21 @@ def test_confirm_can_be_narrowed_to_an_axis_and_the_largest_candidates(results_d
     assert taken.pop() == []
     compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, at_least=1.9)
     assert taken.pop() == [c for c in everything if compare.effect(c.ratio) >= 1.9] != everything
+
+
+def test_confirm_refuses_to_re_measure_another_cpus_results_in_one_line(results_dir, monkeypatch):
+    """The confirmation's pairs would be this CPU's figures set against another CPU's
+    sweep, written into that CPU's series: refused before anything is measured or written."""
+    monkeypatch.setattr(compare.asv_identity, "cpu_identity", lambda: "Other CPU")
+    monkeypatch.setattr(compare, "confirm", lambda *a, **k: pytest.fail("confirm measured"))
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    with pytest.raises(util.UserError) as refused:
+        compare.compare_and_confirm(fake_conf(results_dir), MACHINE, None, path, 5, None,
+                                    matrix=MATRIX)
+    message = str(refused.value)
+    assert "\n" not in message and '"Fake CPU"' in message and '"Other CPU"' in message
+    assert "re-measured on that CPU" in message
+    assert not path.exists() and wall_times.load(str(results_dir), MACHINE) == []
 
 
 def test_each_confirmation_records_its_wall_time_beside_the_results(results_dir, monkeypatch):

@@ -1,6 +1,7 @@
 """tools/crosscheck.py (`make crosscheck`): which cases it checks, its agreement rule,
 its virtual environments' pin check, and one case timed end to end outside asv."""
 
+import json
 import random
 import sys
 from importlib import metadata
@@ -229,6 +230,21 @@ def test_the_run_fails_when_a_confirmed_change_is_not_reproduced(tmp_path, monke
     report = (tmp_path / "crosscheck.md").read_text()
     assert "Machine box, CPU Some CPU; results of commit " + "f" * 40 in report
     assert f"| {independent:.3f} (" in report and report.count("| yes ") == 2 - status
+
+
+def test_the_cross_check_refuses_another_cpus_results_in_one_line(tmp_path, monkeypatch):
+    """Its table sets asv's ratios beside ratios timed here: both must be one CPU's."""
+    (tmp_path / "box").mkdir()
+    (tmp_path / "box" / "machine.json").write_text(json.dumps({"cpu": "Some CPU"}))
+    monkeypatch.setattr(crosscheck, "RESULTS", str(tmp_path))
+    monkeypatch.setattr(crosscheck.asv_identity, "cpu_identity", lambda: "Other CPU")
+    monkeypatch.setattr(crosscheck, "load_confirmations", lambda m: pytest.fail("went on"))
+    monkeypatch.setattr(sys, "argv", ["crosscheck.py", "--machine", "box"])
+    with pytest.raises(SystemExit) as refused:
+        crosscheck.main()
+    message = str(refused.value.code)
+    assert message.startswith("crosscheck: machine 'box' was measured on \"Some CPU\"")
+    assert "\n" not in message and "re-measured on that CPU" in message
 
 
 def test_sweep_results_are_found_by_release_and_the_reference_stands_for_every_axis(monkeypatch):

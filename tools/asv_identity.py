@@ -19,7 +19,8 @@ the ARM part numbers) and the highest SIMD target this interpreter's NumPy dispa
 `asv run` records it as the machine's "cpu" (it shows in the dashboard's machine info
 and the report) and refuses, before running anything, to add results to a results
 folder whose machine.json records another cpu: a machine name holds one CPU's series.
-tools/sweep.py and tools/register_machine.py use the same functions.
+tools/sweep.py and tools/register_machine.py use the same functions, and tools/compare.py
+(confirm) and tools/crosscheck.py refuse to re-measure a machine's results on another CPU.
 """
 
 import json
@@ -92,15 +93,21 @@ def recorded_cpu(results_dir, machine):
         return None
 
 
-def machine_conflict(results_dir, machine, cpu):
+RECORD_ELSEWHERE = ("a machine name holds one CPU's results, so choose another name "
+                    "(make bench MACHINE=<name>, or asv run --machine <name>)")
+# confirm and crosscheck re-measure recorded results: their figures must come from the
+# CPU that recorded them, or a release change would be one CPU's figure over another's.
+REMEASURE_THERE = "its results can only be re-measured on that CPU"
+
+
+def machine_conflict(results_dir, machine, cpu, remedy=RECORD_ELSEWHERE):
     """None if results of this cpu may go under `machine`, else the one-line reason."""
     recorded = recorded_cpu(results_dir, machine)
     if recorded is None or recorded == cpu:
         return None
     where = os.path.relpath(os.path.join(results_dir, machine, "machine.json"))
     return (f"machine '{machine}' was measured on \"{recorded}\" ({where}), this CPU is "
-            f"\"{cpu}\": a machine name holds one CPU's results, so choose another name "
-            f"(make bench MACHINE=<name>, or asv run --machine <name>)")
+            f"\"{cpu}\": {remedy}")
 
 
 def save_machine(self, results_dir):

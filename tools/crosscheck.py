@@ -51,7 +51,8 @@ from formatting import markdown_table
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 REQUIREMENTS = os.path.join(ROOT, "requirements.txt")
-CONFIRMATIONS = os.path.join(ROOT, "results", "confirmations")
+RESULTS = os.path.join(ROOT, "results")
+CONFIRMATIONS = os.path.join(RESULTS, "confirmations")
 VENVS = os.path.join(ROOT, ".asv", "crosscheck")
 REPORT = os.path.join(ROOT, "report", "crosscheck.md")
 PYPERF_CASE = os.path.join(ROOT, "tools", "pyperf_case.py")
@@ -125,7 +126,7 @@ def unchanged_candidates(machine, commit, min_effect):
     only those clearly so, their ratio within half of min_effect's band on a log scale
     (asv's statistics can call a ratio beyond min_effect unchanged, and one just inside
     it is a coin toss for any second measurement)."""
-    compared = compare.compare_all(os.path.join(ROOT, "results"), machine, commit)
+    compared = compare.compare_all(RESULTS, machine, commit)
     return [Case(c.axis, c.a, c.b, c.benchmark, tuple(c.params), c.ratio, "unchanged")
             for c in compared.cases
             if c.status == "unchanged" and compare.effect(c.ratio) <= math.sqrt(min_effect)]
@@ -173,7 +174,7 @@ def sweep_results(machine, commit, reference):
     """{(axis, release): asv Results} of `commit`, for every release the sweep ran; the
     reference environment's results stand for each axis's newest release."""
     found = {}
-    for result in iter_results_for_machine(os.path.join(ROOT, "results"), machine):
+    for result in iter_results_for_machine(RESULTS, machine):
         axis = asv_identity.axis_of(result.params, reference)
         if result.commit_hash != commit or axis is None:
             continue
@@ -359,6 +360,11 @@ def main():
                         help=f"how many confirmed changes, largest first (default {CHANGES})")
     args = parser.parse_args()
 
+    conflict = asv_identity.machine_conflict(RESULTS, args.machine,
+                                             asv_identity.cpu_identity(),
+                                             asv_identity.REMEASURE_THERE)
+    if conflict:
+        sys.exit(f"crosscheck: {conflict}")
     confirmations = load_confirmations(args.machine)
     min_effect = confirmations["min_effect"]
     reference = reference_pins()

@@ -8,7 +8,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 # reference machine; a machine name holds one CPU's results, so `asv run` and the sweep
 # refuse to add results under a name whose results/NAME/machine.json records another
 # CPU (tools/asv_identity.py): on other hardware pass MACHINE=yourname.
-MACHINE ?= reference-2core
+MACHINE ?= epyc-zen4-2core
 # One BLAS/OpenMP thread: multi-threaded kernels make timings depend on what else runs.
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1

@@ -4,6 +4,7 @@ combination (tests check that benchmarks run and compute the right thing, not th
 timings). pytest.ini puts the repository root, tools/ and tests/ on the path."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from scratch_asv import asv_command, commit, scratch_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SIZE_CAP = "2000"
+# The machine whose committed results `make report` and the dashboard show: the Makefile's default.
+REPORTED_MACHINE = re.search(r"^MACHINE \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
 
 os.environ.setdefault("BOUNDARY_BENCH_SIZE_CAP", TEST_SIZE_CAP)
 os.environ.setdefault("BOUNDARY_BENCH_WARMUP_CALLS", "1")

@@ -19,7 +19,7 @@ import pytest
 from asv import util as asv_util
 
 from browser import ARTIFACTS, offline_chromium, serve
-from conftest import ROOT, asv, temp_asv_config
+from conftest import REPORTED_MACHINE, ROOT, asv, temp_asv_config
 from offline_dashboard import ASSETS, check, vendored_files
 from report import matrix_environments, results_at
 from sweep import AXES, axes_of
@@ -40,7 +40,7 @@ GRAPHS = [
 def committed_releases(library):
     """The releases of `library` with committed results, the others at their reference pins
     (the environments on `library`'s axis, and the reference one)."""
-    _, results = results_at(str(ROOT / "results"), "reference-2core")
+    _, results = results_at(str(ROOT / "results"), REPORTED_MACHINE)
     return [env.requirements[library]
             for env in matrix_environments(str(ROOT / "asv.conf.json"), results)
             if env.result is not None and env.axis in (library, "reference")]

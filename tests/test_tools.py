@@ -24,7 +24,7 @@ import report
 import sweep
 import wall_times
 from benchmarks import common
-from conftest import ROOT
+from conftest import REPORTED_MACHINE, ROOT
 from scratch_asv import asv_command, scratch_config
 
 MACHINE = "fake-machine"
@@ -334,13 +334,13 @@ def test_the_sweep_names_every_case_it_should_have_recorded_and_has_not(tmp_path
     case skipped without a declaration and a benchmark never run are each named."""
     raw = json.loads((ROOT / "asv.conf.json").read_text())
     conf = Config.load(str(ROOT / "asv.conf.json"))
-    results = [r for r in iter_results_for_machine(conf.results_dir, "reference-2core")]
+    results = [r for r in iter_results_for_machine(conf.results_dir, REPORTED_MACHINE)]
     commit = results[0].commit_hash
-    assert sweep.unrecorded(conf, raw, "reference-2core", commit) == []
-    shutil.copytree(ROOT / "results" / "reference-2core", tmp_path / "reference-2core")
+    assert sweep.unrecorded(conf, raw, REPORTED_MACHINE, commit) == []
+    shutil.copytree(ROOT / "results" / REPORTED_MACHINE, tmp_path / REPORTED_MACHINE)
     conf.results_dir = str(tmp_path)
     reference = sweep.reference_pins(raw)
-    path = next(p for p in (tmp_path / "reference-2core").glob("*.json")
+    path = next(p for p in (tmp_path / REPORTED_MACHINE).glob("*.json")
                 if json.loads(p.read_text()).get("params", {}).get("pyspark") == "3.5.9")
     data = json.loads(path.read_text())
     transform = "bench_spark_udf.TimeColumnTransform.time_transform"
@@ -349,7 +349,7 @@ def test_the_sweep_names_every_case_it_should_have_recorded_and_has_not(tmp_path
     del data["results"]["bench_spark_conversion.TimeSparkToArrow.time_to_arrow"]
     path.write_text(json.dumps(data))
     where = f"numpy {reference['numpy']}, pyspark 3.5.9, pandas {reference['pandas']}"
-    assert sweep.unrecorded(conf, raw, "reference-2core", commit) == [
+    assert sweep.unrecorded(conf, raw, REPORTED_MACHINE, commit) == [
         f"bench_spark_conversion.TimeSparkToArrow.time_to_arrow({rows}) in {where}: not run"
         for rows in ("10000", "1000000")] + [
         f"{transform}(10000, 'pandas_udf') in {where}: skipped, no reason declared",

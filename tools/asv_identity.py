@@ -110,6 +110,12 @@ def machine_conflict(results_dir, machine, cpu, remedy=RECORD_ELSEWHERE):
             f"\"{cpu}\": {remedy}")
 
 
+def remeasure_conflict(results_dir, machine):
+    """machine_conflict for tools that re-measure `machine`'s recorded results on this
+    hardware (compare.py confirm, crosscheck.py): None, or the one-line reason."""
+    return machine_conflict(results_dir, machine, cpu_identity(), REMEASURE_THERE)
+
+
 def save_machine(self, results_dir):
     # asv run's first step: record the machine facts in results_dir. The cpu is always
     # this hardware's identity, whatever ~/.asv-machine.json says.

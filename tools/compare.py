@@ -508,9 +508,7 @@ def already_confirmed(document, commit):
 
 def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=None,
                         bench=None, axes=AXES, at_least=1.0, again=False):
-    conflict = asv_identity.machine_conflict(conf.results_dir, machine,
-                                             asv_identity.cpu_identity(),
-                                             asv_identity.REMEASURE_THERE)
+    conflict = asv_identity.remeasure_conflict(conf.results_dir, machine)
     if conflict:
         raise util.UserError(conflict)
     compared = compare_all(conf.results_dir, machine, commit, matrix=matrix, bench=bench)

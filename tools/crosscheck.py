@@ -360,9 +360,7 @@ def main():
                         help=f"how many confirmed changes, largest first (default {CHANGES})")
     args = parser.parse_args()
 
-    conflict = asv_identity.machine_conflict(RESULTS, args.machine,
-                                             asv_identity.cpu_identity(),
-                                             asv_identity.REMEASURE_THERE)
+    conflict = asv_identity.remeasure_conflict(RESULTS, args.machine)
     if conflict:
         sys.exit(f"crosscheck: {conflict}")
     confirmations = load_confirmations(args.machine)

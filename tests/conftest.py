@@ -18,6 +18,10 @@ REPORTED_MACHINE = re.search(r"^MACHINE \?= (\S+)$", (ROOT / "Makefile").read_te
 
 os.environ.setdefault("BOUNDARY_BENCH_SIZE_CAP", TEST_SIZE_CAP)
 os.environ.setdefault("BOUNDARY_BENCH_WARMUP_CALLS", "1")
+# A Spark Connect test leaves a gRPC channel in the pytest process; with gRPC's fork
+# handlers on, a later subprocess can abort between fork and exec (epoll_wait EBADF,
+# grpc/grpc#43055). The tests need no gRPC state across a fork, so the handlers go.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
 
 # asv itself, on a temporary copy of the project's configuration (used by the

@@ -285,16 +285,98 @@ def test_an_interrupted_confirm_keeps_the_decided_candidates_and_a_budget_confir
         compare.confirm(candidates, fake_conf(results_dir), MACHINE, NEW_COMMIT, path,
                         measure=measure)
     # 2.0.0 -> 3.0.0 is 1.0 in every pair: decided (not confirmed) in round 1 and kept;
-    # the 1.0.0 steps (2.0 every pair) needed all 5 rounds and are not written.
-    (kept,) = compare.load_confirmations(path)["changes"]
+    # the 1.0.0 steps (2.0 every pair) needed all 5 rounds: not decided, their 3 pairs
+    # are kept as open entries, never as a verdict.
+    document = compare.load_confirmations(path)
+    (kept,) = document["changes"]
     assert (kept["a"], kept["b"], kept["confirmed"], kept["pair_ratios"]) == (
         "2.0.0", "3.0.0", False, [1.0])
+    opened = document["open"]
+    assert {(e["a"], e["b"]) for e in opened} == {("1.0.0", "2.0.0"), ("1.0.0", "3.0.0")}
+    assert all(e["pair_ratios"] == [2.0] * 3 and "confirmed" not in e for e in opened)
 
     written, left = compare.confirm(candidates, fake_conf(results_dir), MACHINE, NEW_COMMIT,
                                     path, max_minutes=-1, measure=measure)
-    assert written == [] and {why for _, why in left} == {"not re-measured (budget)"}
-    assert len(left) == len(candidates)
+    assert written == [] and len(left) == len(candidates)
+    assert {why for _, why in left} == {"not re-measured (budget; 0 pairs kept)"}
     assert compare.load_confirmations(path)["changes"] == [kept]
+    assert compare.load_confirmations(path)["open"] == opened
+
+
+def test_a_resumed_confirm_goes_on_from_the_pairs_an_interrupted_one_drew(
+        compared, results_dir, monkeypatch):
+    """Interrupted in round 4, run again: the open candidates get their last 2 pairs,
+    not 5 more, and their verdict counts all 5; --again starts them afresh."""
+    conf = fake_conf(results_dir)
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    monkeypatch.setattr(compare, "print_outcome", lambda *a: None)
+    draws = []
+
+    def measure(conf, requirements, case_ids):
+        draws.append(tuple(case_ids))
+        if len(draws) == 11:  # rounds 1-3 are done, round 4 is interrupted
+            raise KeyboardInterrupt
+        return {i: 2.0 if requirements["numpy"] != "1.0.0" else 1.0 for i in case_ids}, {}
+
+    monkeypatch.setattr(compare, "draw", measure)
+    real_confirm = compare.confirm
+    monkeypatch.setattr(compare, "confirm",
+                        lambda *a, **k: real_confirm(*a, **{**k, "measure": measure}))
+    with pytest.raises(KeyboardInterrupt):
+        compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    draws.clear()
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX)
+    assert len(draws) == 2 * 3  # two rounds of the 3 releases
+    document = compare.load_confirmations(path)
+    assert document["open"] == []
+    resumed = [e for e in document["changes"] if e["a"] == "1.0.0"]
+    assert len(resumed) == 3  # tolist's two steps and the track's 1.0.0 -> 3.0.0
+    assert all(e["pair_ratios"] == [2.0] * 5 and e["confirmed"] for e in resumed)
+
+    # An interrupted --again run leaves open pairs; the next plain run goes on from them.
+    draws.clear()
+    with pytest.raises(KeyboardInterrupt):
+        compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX,
+                                    again=True)
+    assert len(compare.load_confirmations(path)["open"]) == 3
+    # --again ignores them: all 5 rounds are drawn again for the 1.0.0 steps.
+    draws[:] = [()] * 11  # measure raises no more
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX,
+                                again=True)
+    assert len(draws) - 11 == 3 + 3 * 4
+    assert compare.load_confirmations(path)["open"] == []
+
+
+def test_pairs_already_enough_decide_a_candidate_without_a_draw(compared, results_dir):
+    candidates = [c for c in compared.cases if c.status == "slower"][:1]
+    path = results_dir / "confirmations" / f"{MACHINE}.json"
+    written, left = compare.confirm(
+        candidates, fake_conf(results_dir), MACHINE, NEW_COMMIT, path,
+        measure=lambda *a: pytest.fail("drew"), drawn_before={candidates[0]: [3.0] * 6})
+    assert left == [] and [e["pair_ratios"] for e in written] == [[3.0] * 5]
+    assert compare.load_confirmations(path)["changes"] == written
+
+
+def test_open_pairs_stand_only_for_the_results_they_re_measured(tmp_path):
+    """An open entry of another commit is dropped at the next write; one for another
+    recorded ratio (results recorded again) is not resumed; a decided entry ends it."""
+    path = tmp_path / f"{MACHINE}.json"
+    case = compare.Comparison("numpy", "1.0.0", "2.0.0", TOLIST, ("1000",), 0, "slower", 2.0)
+    other = case._replace(b="3.0.0")
+    compare.merge_confirmations(path, {**HEADER, "commit": "0" * 40}, [],
+                                [compare.open_entry(case, [2.0], "0" * 40),
+                                 compare.open_entry(other, [2.0], "0" * 40)])
+    assert compare.open_pairs(compare.load_confirmations(path), "0" * 40, [case]) == {
+        case: [2.0]}
+    assert compare.open_pairs(compare.load_confirmations(path), "0" * 40,
+                              [case._replace(ratio=2.5)]) == {}
+    header = {**HEADER, "commit": NEW_COMMIT}
+    document = compare.merge_confirmations(path, header, [],
+                                           [compare.open_entry(case, [2.0], NEW_COMMIT)])
+    assert [e["commit"] for e in document["open"]] == [NEW_COMMIT]
+    document = compare.merge_confirmations(
+        path, header, [compare.entry_of(case, [2.0] * 5, NEW_COMMIT, 1.2)])
+    assert document["open"] == [] and len(document["changes"]) == 1
 
 
 def test_a_round_draws_the_reference_once_per_axis_and_aa_twice():
@@ -455,6 +537,13 @@ def test_each_confirmation_records_its_wall_time_beside_the_results(results_dir,
     assert [(s["step"], s["what"], s["commit"]) for s in steps] == [
         ("confirm", "numpy, pyspark, pandas", commit), ("confirm", "pandas", commit)]
     assert steps[0]["candidates"] > 1 and steps[0]["left"] == 1 and steps[0]["minutes"] >= 0
+    # Made again for every candidate, it is marked so (the sum then counts it, not the
+    # earlier ones); narrowed by --bench, it re-did only part, so it is not.
+    assert not any(s["again"] for s in steps)
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, again=True)
+    compare.compare_and_confirm(conf, MACHINE, None, path, 5, None, matrix=MATRIX, again=True,
+                                bench="tolist")
+    assert [s["again"] for s in wall_times.load(str(results_dir), MACHINE)[2:]] == [True, False]
 
 
 def test_confirm_run_again_resumes_after_the_candidates_already_re_measured(

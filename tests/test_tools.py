@@ -327,6 +327,12 @@ def test_a_run_recorded_again_replaces_the_earlier_recordings_in_the_sweep_s_cos
                                  ("Y", False, 4), ("Y", True, 8), ("Y", False, 16))]
     steps.append({"step": "confirm", "what": "numpy", "minutes": 32})
     assert [s["minutes"] for s in wall_times.standing(steps)] == [1, 2, 8, 16, 32]
+    # A confirmation made again replaces the earlier ones of the same axes, not others';
+    # a budget-cut part of it and its resumption both count.
+    steps += [{"step": "confirm", "what": "pandas", "minutes": 64},
+              {"step": "confirm", "what": "numpy", "again": True, "minutes": 128},
+              {"step": "confirm", "what": "numpy", "minutes": 256}]
+    assert [s["minutes"] for s in wall_times.standing(steps)] == [1, 2, 8, 16, 64, 128, 256]
 
 
 def test_the_sweep_names_every_case_it_should_have_recorded_and_has_not(tmp_path):

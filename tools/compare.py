@@ -26,13 +26,14 @@ A candidate stops being drawn once the rule can no longer confirm it (cannot_con
 so its verdict is the one all pairs would give.
 
 Results go to results/confirmations/<machine>.json, written atomically after each round
-for the candidates it decided (an interruption loses only those still drawn) and
-merged: an entry replaces the one for the same case and release step, all others are
-kept; each entry also names the commit whose results it re-measured. ratio > 1 means
-the newer release is costlier. Candidates left when --max-minutes is spent are printed
-as "not re-measured (budget)" and never written as confirmed. Run again, it resumes: a
-candidate whose entry re-measured the same recorded results (commit and ratio) is not
-re-measured.
+and merged: an entry ("changes") replaces the one for the same case and release step,
+all others are kept; each entry also names the commit whose results it re-measured.
+ratio > 1 means the newer release is costlier. The pairs of a candidate not yet decided
+are kept there too ("open"), so an interruption loses at most the round being drawn.
+Candidates left when --max-minutes is spent are printed as "not re-measured (budget)"
+and never written as confirmed. Run again, it resumes: a candidate whose entry
+re-measured the same recorded results (commit and ratio) is not re-measured, and an
+open candidate goes on from the pairs it has (--again starts every candidate afresh).
 
 Usage:
     python tools/compare.py confirm --machine NAME [--commit HASH] [--axis AXIS] [--pairs N]
@@ -279,14 +280,22 @@ def load_confirmations(path):
         return None
 
 
-def merge_confirmations(path, header, entries):
-    """Add `entries` to the confirmations file at `path`: an entry replaces the one for
-    the same axis, releases and case; every other entry is kept. `header` holds machine,
-    cpu, commit, min_effect and pairs. Returns the merged document."""
+def merge_confirmations(path, header, entries, open_entries=()):
+    """Add `entries` (decided) and `open_entries` (candidates still being drawn: their
+    pairs so far) to the confirmations file at `path`: an entry replaces the one for the
+    same axis, releases and case in its list, and a decided one also ends the open one;
+    every other entry is kept, and open ones only for header's commit (their pairs
+    re-measure that commit's results). `header` holds machine, cpu, commit, min_effect
+    and pairs. Returns the merged document."""
     old = load_confirmations(path) or {}
-    new_keys = {json.dumps(entry_key(e)) for e in entries}
-    kept = [e for e in old.get("changes", []) if json.dumps(entry_key(e)) not in new_keys]
-    document = {"version": 1, **header, "changes": kept + list(entries)}
+    decided_keys = {json.dumps(entry_key(e)) for e in entries}
+    open_keys = {json.dumps(entry_key(e)) for e in open_entries}
+    kept = [e for e in old.get("changes", []) if json.dumps(entry_key(e)) not in decided_keys]
+    still_open = [e for e in old.get("open", [])
+                  if e.get("commit") == header["commit"]
+                  and json.dumps(entry_key(e)) not in decided_keys | open_keys]
+    document = {"version": 1, **header, "changes": kept + list(entries),
+                "open": still_open + list(open_entries)}
     replace_file(path, json.dumps(document, indent=1) + "\n")
     return document
 
@@ -378,7 +387,7 @@ def sides_of(case, pins):
 
 
 def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN_EFFECT,
-            max_minutes=None, measure=draw, stop_early=True):
+            max_minutes=None, measure=draw, stop_early=True, drawn_before=None):
     """Re-measure `candidates` ([Comparison] faster/slower) in rounds: each round is one
     draw (fresh processes) per environment, in round_order, forward then backward, of
     every candidate on that release still drawn; a candidate's pair is B over A in the
@@ -387,7 +396,10 @@ def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN
     confirmations file at `path` as soon as it is decided (`pairs` pairs, or
     cannot_confirm), so an interruption loses only the candidates still being drawn.
     Returns (entries written, [(Comparison, why not re-measured)]). `stop_early` False
-    draws every candidate `pairs` times (noise needs every pair)."""
+    draws every candidate `pairs` times (noise needs every pair). `drawn_before` maps a
+    candidate to the pair ratios an interrupted confirm drew for it (open_pairs): it
+    goes on from them. After each round the undecided candidates' pairs are written as
+    the file's "open" entries."""
     if pairs < MIN_PAIRS:
         raise util.UserError(f"--pairs {pairs}: must be an integer >= {MIN_PAIRS}")
     header = {"machine": machine, "cpu": asv_identity.recorded_cpu(conf.results_dir, machine)
@@ -400,7 +412,7 @@ def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN
            for case in candidates}
     sides = {case: sides_of(case, pins) for case in candidates}
     order = round_order(candidates, pins)
-    ratios = {case: [] for case in candidates}
+    ratios = {case: list((drawn_before or {}).get(case, []))[:pairs] for case in candidates}
     errors = {}
 
     def decided(case):
@@ -408,7 +420,11 @@ def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN
                 or (stop_early and cannot_confirm(ratios[case], case.status, pairs, min_effect)))
 
     started = time.monotonic()
-    written = []
+    # Pairs from an interrupted run under a larger --pairs may already decide a candidate.
+    written = [entry_of(case, ratios[case], commit, min_effect)
+               for case in candidates if ratios[case] and decided(case)]
+    if written:
+        merge_confirmations(path, header, written)
     for round_number in range(1, pairs + 1):
         active = [c for c in candidates if c not in errors and not decided(c)]
         if not active:
@@ -421,7 +437,11 @@ def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN
         for key in (order if round_number % 2 else order[::-1]):
             wanted = list(dict.fromkeys(ids[c] for c in active if key in sides[c]))
             if wanted:
+                began = time.monotonic()
                 drawn[key] = measure(conf, dict(key[0]), wanted)
+                print(f"confirm: round {round_number}, {key[1]} {dict(key[0])[key[1]]}"
+                      f"{' (B)' if key[2] else ''}: {len(wanted)} cases in "
+                      f"{time.monotonic() - began:.0f} s", flush=True)
         for case in active:
             (values_a, errors_a), (values_b, errors_b) = (drawn[key] for key in sides[case])
             case_id = ids[case]
@@ -432,15 +452,17 @@ def confirm(candidates, conf, machine, commit, path, pairs=PAIRS, min_effect=MIN
                                 or "value 0 in the older release")
         entries = [entry_of(case, ratios[case], commit, min_effect)
                    for case in active if case not in errors and decided(case)]
-        merge_confirmations(path, header, entries)
+        still_open = [open_entry(case, ratios[case], commit)
+                      for case in active if case not in errors and not decided(case)]
+        merge_confirmations(path, header, entries, still_open)
         written += entries
         print(f"confirm: round {round_number}/{pairs}: {len(active)} candidates in "
               f"{len(drawn)} environments, {sum(e['confirmed'] for e in entries)} of "
               f"{len(entries)} decided confirmed "
               f"({(time.monotonic() - started) / 60:.1f} min)", flush=True)
     left = [(case, f"re-measure {errors[case]}") for case in candidates if case in errors]
-    left += [(case, "not re-measured (budget)") for case in candidates
-             if case not in errors and not decided(case)]
+    left += [(case, f"not re-measured (budget; {len(ratios[case])} pairs kept)")
+             for case in candidates if case not in errors and not decided(case)]
     return written, left
 
 
@@ -452,6 +474,22 @@ def entry_of(case, pair_ratios, commit, min_effect):
             "low": min(pair_ratios), "high": max(pair_ratios),
             "confirmed": is_confirmed(pair_ratios, case.status, min_effect),
             "direction": case.status, "commit": commit}
+
+
+def open_entry(case, pair_ratios, commit):
+    """An undecided candidate's pairs so far, as the confirmations file keeps them."""
+    return {"axis": case.axis, "a": case.a, "b": case.b, "benchmark": case.benchmark,
+            "params": list(case.params), "sweep_ratio": case.ratio,
+            "pair_ratios": pair_ratios, "direction": case.status, "commit": commit}
+
+
+def open_pairs(document, commit, candidates):
+    """{candidate: pair ratios} of the "open" entries of `document` that re-measured
+    `commit`'s results with the same recorded ratio (confirmation_key)."""
+    found = {json.dumps([*entry_key(e), e["sweep_ratio"]]): e["pair_ratios"]
+             for e in (document or {}).get("open", []) if e.get("commit") == commit}
+    return {c: found[confirmation_key(c)] for c in candidates
+            if confirmation_key(c) in found}
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -515,18 +553,22 @@ def compare_and_confirm(conf, machine, commit, path, pairs, max_minutes, matrix=
     compared = compared._replace(cases=[c for c in compared.cases if c.axis in axes])
     candidates = [c for c in compared.cases if c.status in ("faster", "slower")
                   and effect(c.ratio) >= at_least]
-    done = set() if again else already_confirmed(load_confirmations(path), compared.commit)
+    document = None if again else load_confirmations(path)
+    done = already_confirmed(document, compared.commit)
     todo = [c for c in candidates if confirmation_key(c) not in done]
+    drawn_before = open_pairs(document, compared.commit, todo)
     print(f"compare: commit {compared.commit[:8]}, {len(compared.cases)} cases compared: "
           f"{summary(compared.cases)}; re-measuring {len(todo)} candidates, "
-          f"{pairs} pairs each ({len(candidates) - len(todo)} re-measured already)",
+          f"{pairs} pairs each ({len(candidates) - len(todo)} re-measured already, "
+          f"{len(drawn_before)} going on from the pairs an interrupted run drew)",
           flush=True)
     candidates = todo
     began = time.time()
     _, left = confirm(candidates, conf, machine, compared.commit, path, pairs=pairs,
-                      max_minutes=max_minutes)
+                      max_minutes=max_minutes, drawn_before=drawn_before)
     wall_times.record(conf.results_dir, machine, compared.commit, "confirm", ", ".join(axes),
-                      began, candidates=len(candidates), left=len(left), pairs=pairs)
+                      began, candidates=len(candidates), left=len(left), pairs=pairs,
+                      again=again and not bench and at_least <= 1.0)
     document = load_confirmations(path) or {"changes": []}
     print_outcome([c for c in document["changes"] if c.get("commit") == compared.commit],
                   left)

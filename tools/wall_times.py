@@ -46,9 +46,8 @@ def of_commit(results_dir, machine, commit):
 
 
 def standing(steps):
-    """The steps whose results stand: a sweep run recorded again (--again) replaces what
-    the earlier recordings of that run made, so those no longer count; a resumed run's
-    pieces, and every confirmation, all do."""
-    last_again = {s["what"]: i for i, s in enumerate(steps) if s["step"] == "sweep" and s.get("again")}
-    return [s for i, s in enumerate(steps)
-            if s["step"] != "sweep" or i >= last_again.get(s["what"], 0)]
+    """The steps whose results stand: a sweep run recorded again, or a confirmation of
+    every candidate of the same axes made again (--again), replaces what the earlier
+    steps of that run made, so those no longer count; a resumed run's pieces all do."""
+    last_again = {(s["step"], s["what"]): i for i, s in enumerate(steps) if s.get("again")}
+    return [s for i, s in enumerate(steps) if i >= last_again.get((s["step"], s["what"]), 0)]

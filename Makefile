@@ -16,7 +16,7 @@ export MKL_NUM_THREADS := 1
 # Extra `asv run` arguments for `make bench`, e.g. ASV_ARGS="--cpu-affinity 1 -b TimeToList".
 ASV_ARGS ?=
 
-.PHONY: setup publish bench sweep report repeat agreement confirm compare crosscheck smoke test preview clean
+.PHONY: setup publish bench sweep report repeat agreement confirm compare crosscheck warmup-curve smoke test preview clean
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "boundary-bench needs Python 3.11; set PYTHON=/path/to/python3.11"'
@@ -79,6 +79,11 @@ compare: setup
 # outside asv, in their own venvs (.asv/crosscheck/); writes report/crosscheck.md.
 crosscheck: setup
 	$(BIN)/python tools/crosscheck.py --machine $(MACHINE) $(if $(N),--changes $(N))
+
+# The JIT warm-up curve of the Spark time_ cases (BENCH=regex) and where a shorter
+# counted warm-up would put their samples (tools/warmup_curve.py).
+warmup-curve: setup
+	$(BIN)/python tools/warmup_curve.py $(if $(BENCH),--bench '$(BENCH)')
 
 # Every benchmark once per parameter combination, in one process, at 2000 elements:
 # does the suite still run? (nothing recorded)

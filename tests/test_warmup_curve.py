@@ -8,29 +8,42 @@ from benchmarks import spark_data as sd
 from benchmarks import spark_session as ss
 
 
-def test_own_warmup_stops_at_its_call_count_or_after_the_call_that_passes_its_budget():
-    assert wc.own_warmup_calls([0.1] * 40, 30, 10.0) == 30
+@pytest.fixture
+def default_warmup(monkeypatch):
+    """The benchmarks' default warm-up (the tests otherwise set it to 1 call)."""
+    monkeypatch.delenv(sd.WARMUP_CALLS_SETTING, raising=False)
+    assert (sd.warmup_calls(), sd.WARMUP_BUDGET) == (30, 10.0)
+
+
+def test_own_warmup_stops_at_its_call_count_or_after_the_call_that_passes_its_budget(default_warmup):
+    assert wc.own_warmup_calls([0.1] * 40) == 30
     # 4 s a call: the budget of 10 s is passed after the 3rd call, which still runs
-    assert wc.own_warmup_calls([4.0] * 40, 30, 10.0) == 3
+    assert wc.own_warmup_calls([4.0] * 40) == 3
     # a curve shorter than the warm-up: all of it
-    assert wc.own_warmup_calls([0.1] * 7, 30, 10.0) == 7
-    # the benchmark's own constants are the ones summarized
-    assert (sd.DEFAULT_WARMUP_CALLS, sd.WARMUP_BUDGET) == (30, 10.0)
+    assert wc.own_warmup_calls([0.1] * 7) == 7
 
 
-def test_shift_compares_the_samples_after_k_calls_with_those_after_the_own_warm_up():
-    # calls 1-5 cost 2, then 1.5 up to call 10, then 1: the own warm-up (12 calls)
-    # samples calls 13-16, all 1
-    times = [2.0] * 5 + [1.5] * 5 + [1.0] * 10
-    s = wc.summarize(times, warmup_calls=12, warmup_budget=100.0, samples=4, shorter=(3, 5, 10, 12))
-    assert s["own"] == 12 and s["own_s"] == pytest.approx(10 + 7.5 + 2)
+def test_own_warmup_follows_the_configured_call_count(monkeypatch):
+    monkeypatch.setenv(sd.WARMUP_CALLS_SETTING, "12")
+    assert wc.own_warmup_calls([0.1] * 40) == 12
+
+
+def test_shift_compares_the_samples_after_k_calls_with_those_after_the_own_warm_up(monkeypatch):
+    # calls 1-5 cost 0.2 s, then 0.15 up to call 10, then 0.1: the own warm-up (12
+    # calls, within its 10-s budget) samples calls 13-16, all 0.1
+    monkeypatch.setenv(sd.WARMUP_CALLS_SETTING, "12")
+    times = [0.2] * 5 + [0.15] * 5 + [0.1] * 10
+    s = wc.summarize(times, samples=4, shorter=(3, 5, 10, 12))
+    assert s["own"] == 12 and s["own_s"] == pytest.approx(1.0 + 0.75 + 0.2)
     assert s["shift"] == pytest.approx({3: 1.75, 5: 1.5, 10: 1.0})
-    assert s["cost_s"] == pytest.approx({3: 6.0, 5: 10.0, 10: 17.5})
+    assert s["cost_s"] == pytest.approx({3: 0.6, 5: 1.0, 10: 1.75})
     # K not shorter than the own warm-up: left out
 
 
-def test_a_curve_too_short_to_place_the_own_samples_has_no_shift():
-    s = wc.summarize([1.0] * 33, warmup_calls=30, warmup_budget=100.0, samples=8)
+def test_a_curve_too_short_to_place_the_own_samples_has_no_shift(default_warmup):
+    # 0.1 s a call: 30 calls in the budget, then 8 samples (SparkBenchmark.repeat[1])
+    assert sd.SparkBenchmark.repeat[1] == 8
+    s = wc.summarize([0.1] * 37)
     assert s["own"] == 30 and s["shift"] == {} and s["cost_s"] == {}
 
 
@@ -63,4 +76,4 @@ def test_one_case_curve_is_timed_from_the_first_call_in_a_fresh_process(capsys):
     wc.main(["--bench", r"TimeSparkToArrow.time_to_arrow\(10000\)", "--calls", "3", "--processes", "1"])
     row = capsys.readouterr().out.splitlines()[-1]
     assert row.startswith("| `bench_spark_conversion.TimeSparkToArrow.time_to_arrow(10000)` | ")
-    assert "| 3, " in row  # 3 calls timed: the own warm-up counts what there is
+    assert "| 1, " in row  # the tests' warm-up setting: 1 call

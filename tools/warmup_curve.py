@@ -7,8 +7,9 @@ after `redo_setup`, as asv_runner 0.3 does: call 1 is the first call the process
 From that curve, per case:
 - the calls the benchmark's own warm-up makes (30, or fewer when they pass its 10-s
   budget) and their seconds;
-- for a warm-up of K calls, where the samples would then sit: median of the SAMPLES
-  calls after K over median of the SAMPLES calls after the benchmark's own warm-up
+- for a warm-up of K calls, where the samples would then sit: median of the calls after
+  K over median of the calls after the benchmark's own warm-up, as many as asv's most
+  samples of a Spark case
   (1.00 = the same estimate), and the seconds K calls cost.
 Budget: a process stops after CALLS calls or BUDGET seconds of calls. One process is
 one draw of the JIT's curve; PROCESSES draws are pooled call by call (median), shortest
@@ -28,10 +29,11 @@ import subprocess
 import sys
 import time
 
+from formatting import markdown_table
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # the package `benchmarks`
 BENCHMARK_DIR = os.path.join(ROOT, "benchmarks")
-# asv takes up to `repeat[1]` = 8 samples of a Spark case (spark_data.SparkBenchmark).
-SAMPLES = 8
 SHORTER = (3, 5, 10, 15, 20)
 # Not warmed up by spark_data.warm_up (no JVM in the timed call) or not swept.
 DEFAULT_EXCLUDE = r"TimePandasToNumpy|TimeArrowToNumpy|TimeSparkConnect"
@@ -60,21 +62,35 @@ def worker(case_id, calls, budget):
     print(json.dumps({"calls": times}))
 
 
-def own_warmup_calls(times, calls, budget):
-    """How many calls spark_data.warm_up makes: `calls`, or fewer once `budget` seconds
-    have passed (it checks after each call)."""
-    spent = 0.0
-    for n, t in enumerate(times[:calls], 1):
-        spent += t
-        if spent > budget:
-            return n
-    return min(calls, len(times))
+def own_warmup_calls(times):
+    """How many of these calls `spark_data.warm_up` itself makes (its configured count,
+    or fewer once its budget has passed): the curve replayed through it, on a clock
+    that advances by each recorded call."""
+    from benchmarks import spark_data
+
+    now, made = [0.0], [0]
+
+    def replay():
+        if made[0] == len(times):
+            raise StopIteration  # the curve is shorter than the warm-up
+        now[0] += times[made[0]]
+        made[0] += 1
+
+    try:
+        spark_data.warm_up(object(), replay, clock=lambda: now[0])
+    except StopIteration:
+        pass
+    return made[0]
 
 
-def summarize(times, warmup_calls, warmup_budget, samples=SAMPLES, shorter=SHORTER):
+def summarize(times, samples=None, shorter=SHORTER):
     """{"own": calls, "own_s": seconds, "shift": {K: ratio}, "cost_s": {K: seconds}}: a
-    K is left out when the curve is too short to place its samples."""
-    own = own_warmup_calls(times, warmup_calls, warmup_budget)
+    K is left out when the curve is too short to place its samples. `samples`: asv's
+    most samples of a Spark case (`repeat[1]` of spark_data.SparkBenchmark)."""
+    from benchmarks import spark_data
+
+    samples = samples or spark_data.SparkBenchmark.repeat[1]
+    own = own_warmup_calls(times)
     reference = times[own:own + samples]
     out = {"own": own, "own_s": sum(times[:own]), "shift": {}, "cost_s": {}}
     if len(reference) < samples:
@@ -135,28 +151,26 @@ def main(argv=None):
     if args.calls < 1 or args.processes < 1 or args.budget <= 0:
         raise SystemExit(f"--calls and --processes must be positive integers and --budget "
                          f"positive seconds (got {args.calls}, {args.processes}, {args.budget})")
-    sys.path.insert(0, ROOT)
-    from benchmarks import spark_data
-
     cases = spark_cases(args.bench)
     if not cases:
         raise SystemExit(f"--bench {args.bench!r} matches no Spark time_ case")
     header = ["case", "call 1 s", "own warm-up (calls, s)"] + [f"K={k}: shift, s" for k in SHORTER]
-    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header), flush=True)
-    curves = {}
+    rows, curves = [], {}
     for case_id, name in cases:
         results = [run_case(case_id, args.calls, args.budget) for _ in range(args.processes)]
         failed = [r for r in results if "calls" not in r]
+        print(f"{len(rows) + 1}/{len(cases)} {name}", file=sys.stderr, flush=True)
         if failed:
-            print(f"| `{name}` | {'skipped' if failed[0].get('skipped') else failed[0]['error']} |",
-                  flush=True)
+            reason = "skipped" if failed[0].get("skipped") else failed[0]["error"]
+            rows.append([f"`{name}`", reason] + [""] * (len(header) - 2))
             continue
         curves[name] = [r["calls"] for r in results]
         times = pooled(curves[name])
-        s = summarize(times, spark_data.DEFAULT_WARMUP_CALLS, spark_data.WARMUP_BUDGET)
+        s = summarize(times)
         cells = [f"`{name}`", f"{times[0]:.3f}", f"{s['own']}, {s['own_s']:.1f}"]
         cells += [f"{s['shift'][k]:.2f}, {s['cost_s'][k]:.1f}" if k in s["shift"] else "-" for k in SHORTER]
-        print("| " + " | ".join(cells) + " |", flush=True)
+        rows.append(cells)
+    print("\n".join(markdown_table(header, rows)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(curves, f, indent=1)

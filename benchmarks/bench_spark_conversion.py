@@ -13,7 +13,9 @@ JVM starts: asv runs every method x parameter combination in a fresh process, an
 starts its own JVM, which dominates the suite's time. So only the headline conversions
 (toPandas, the pipeline, toArrow, createDataFrame) sweep both sizes; the rest use
 the sizes that show their scaling, and steps whose cost doesn't depend on rows (views,
-zero-copy) use 10**6 only. What each class costs a run: docs/spark.md.
+zero-copy) use 10**6 only; those two (pandas/Arrow -> NumPy) time no Spark and start no
+JVM: their inputs are rebuilt as Spark hands them over. What each class costs a run:
+docs/spark.md.
 
 Parameters: `rows` (10**4, 10**6) separates per-call costs (a Spark job) from
 per-row costs; `arrow` ("on", "off"; a release's default is one of them: off before
@@ -87,19 +89,20 @@ PYARROW_NEEDS_NUMPY_2 = Skip(
 
 
 class TimePandasToNumpy(common.Benchmark):
-    """pandas -> NumPy on the frame `toPandas()` (Arrow on) returned for 10**6 rows:
+    """pandas -> NumPy on the frame `toPandas()` (Arrow on) returns for 10**6 rows:
     `to_numpy()` of the 7 columns as views (`copy=False`) vs copies (`copy=True`).
 
     No JVM in the timed call, so it is timed like the NumPy suite's micro-operations
     (common.Benchmark: 3 rounds, asv's warm-up, many calls per sample), not like the
-    Spark queries. One size only: a view costs the same per column at any size, a copy
-    is a memcpy (linear), and each extra size is another JVM start."""
+    Spark queries, and none in setup: the frame is PySpark's own Arrow -> pandas
+    conversion of the table's Arrow batches (`spark_data.pandas_result`). One size only:
+    a view costs the same per column at any size, a copy is a memcpy (linear)."""
 
     params = [[False, True]]
     param_names = ["copy"]
     rows = 10**6
     timeout = SparkBenchmark.timeout
-    version = "3"  # was one call per sample, no warm-up
+    version = "4"  # its input was made by a real toPandas() in a JVM
     skips = [PYARROW_NEEDS_NUMPY_2]  # its input comes from toPandas with Arrow
 
     def setup(self, copy):
@@ -131,16 +134,17 @@ class TimeSparkToArrow(SparkBenchmark):
 
 
 class TimeArrowToNumpy(common.Benchmark):
-    """Arrow -> NumPy without copying, on the table `toArrow()` returned for 10**6
+    """Arrow -> NumPy without copying, on the table `toArrow()` returns for 10**6
     rows: `to_numpy(zero_copy_only=True)` of every record batch of the 7 numeric
     columns (one view per batch: the table arrives in chunks of
     `spark.sql.execution.arrow.maxRecordsPerBatch` rows). One size: the cost is per
-    chunk, not per row. No JVM in the timed call: timed like TimePandasToNumpy."""
+    chunk, not per row. No JVM in the timed call nor in setup (the table is rebuilt
+    as Spark sends it, `spark_data.arrow_result`): timed like TimePandasToNumpy."""
 
     rows = 10**6
     number = 100
     timeout = SparkBenchmark.timeout
-    version = "3"  # was one call per sample, no warm-up
+    version = "4"  # its input was made by a real toArrow() in a JVM
     skips = TimeSparkToArrow.skips + [PYARROW_NEEDS_NUMPY_2]
 
     def setup(self):

@@ -14,6 +14,7 @@ call, so after the first one a benchmark's setup is a few dictionary look-ups.
 """
 
 import functools
+import io
 import time
 
 import numpy as np
@@ -146,17 +147,63 @@ def arrow_frame(rows):
     return frame(spark, rows)
 
 
-@functools.lru_cache(maxsize=None)
-def pandas_result(rows):
-    """What `toPandas()` (Arrow on) returns for the seed table: the input of the
-    pandas -> NumPy benchmarks."""
-    return arrow_frame(rows).toPandas()
+# What the JVM hands Python for the seed table, rebuilt without one (the pandas/Arrow ->
+# NumPy benchmarks time no Spark, and a JVM start per process was most of their run time):
+# spark.range splits the rows evenly over the session's default parallelism (2 in the
+# default local[2]) and Arrow conversion sends each partition in batches of at most
+# spark.sql.execution.arrow.maxRecordsPerBatch rows (Spark's default). Tests compare
+# both with what a real session returns.
+ARROW_PARTITIONS = 2
+ARROW_BATCH_ROWS = 10000
+
+
+def seed_schema():
+    """The seed table's Spark schema, as Spark derives it (`id` from spark.range is
+    not nullable, the computed columns are)."""
+    from pyspark.sql.types import DoubleType, IntegerType, LongType, StructField, StructType
+
+    return StructType([StructField("id", LongType(), False)]
+                      + [StructField(f"m{k}", DoubleType(), True) for k in range(1, 6)]
+                      + [StructField("category", IntegerType(), True)])
 
 
 @functools.lru_cache(maxsize=None)
 def arrow_result(rows):
-    """What `toArrow()` returns for the seed table (pyspark>=4.0)."""
-    return frame(ss.classic_session(), rows).toArrow()
+    """What `toArrow()` returns for the seed table in the default session: the same
+    schema, values and record batches, built from `source_arrays` without a JVM."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    schema = to_arrow_schema(seed_schema())
+    columns = [source_arrays(rows)[c] for c in SEED_COLUMNS]
+    n = common.size(rows)
+    bounds = [n * i // ARROW_PARTITIONS for i in range(ARROW_PARTITIONS + 1)]
+    stream = pa.BufferOutputStream()
+    with pa.ipc.new_stream(stream, schema) as writer:
+        for begin, end in zip(bounds, bounds[1:]):
+            for start in range(begin, end, ARROW_BATCH_ROWS):
+                stop = min(start + ARROW_BATCH_ROWS, end)
+                writer.write_batch(pa.RecordBatch.from_arrays(
+                    [pa.array(c[start:stop]) for c in columns], schema=schema))
+    # Read back from a Python file object, as PySpark reads the JVM's Arrow stream: the
+    # buffers are then allocated as toArrow()'s are (arrays wrapping NumPy's memory
+    # convert to NumPy measurably slower).
+    return pa.ipc.open_stream(io.BytesIO(stream.getvalue().to_pybytes())).read_all()
+
+
+@functools.lru_cache(maxsize=None)
+def pandas_result(rows):
+    """What `toPandas()` (Arrow on) returns for the seed table: PySpark's own conversion
+    of the collected Arrow batches to pandas (the function toPandas() calls, with the
+    options it passes in this suite's session) applied to `arrow_result`, so no JVM
+    starts. A PySpark without that function gets a real toPandas()."""
+    try:
+        from pyspark.sql.pandas.conversion import _convert_arrow_table_to_pandas
+    except ImportError:
+        return arrow_frame(rows).toPandas()
+    # The session's time zone (spark_session) and Spark's default struct handling.
+    return _convert_arrow_table_to_pandas(arrow_result(rows), seed_schema(), timezone="UTC",
+                                          struct_handling_mode="legacy", date_as_object=True)
 
 
 @functools.lru_cache(maxsize=None)

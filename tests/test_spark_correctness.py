@@ -115,6 +115,35 @@ def test_pandas_to_numpy_copy_and_view_hold_the_same_values(spark):
         assert not np.shares_memory(view, copy)
 
 
+def block_layout(pdf):
+    """What pandas -> NumPy depends on besides the values: each block's columns, dtype,
+    memory flags, owner type and copy-on-write references."""
+    return [(block.mgr_locs.as_array.tolist(), block.values.dtype, block.values.flags["OWNDATA"],
+             block.values.flags["WRITEABLE"], block.values.flags["C_CONTIGUOUS"],
+             type(block.values.base), block.refs.has_reference())
+            for block in pdf._mgr.blocks]
+
+
+def test_rebuilt_pandas_input_is_what_to_pandas_returns(spark):
+    ss.set_arrow(spark, "on")
+    real = sd.frame(spark, ROWS).toPandas()
+    rebuilt = sd.pandas_result(ROWS)
+    pd.testing.assert_frame_equal(rebuilt, real, check_exact=True)
+    assert block_layout(rebuilt) == block_layout(real)
+
+
+def test_rebuilt_arrow_input_is_what_to_arrow_returns(spark):
+    if ss.pyspark_version() < common.release("4"):
+        pytest.skip("DataFrame.toArrow needs pyspark>=4.0")
+    real = sd.frame(spark, ROWS).toArrow()
+    rebuilt = sd.arrow_result(ROWS)
+    assert rebuilt.schema.equals(real.schema, check_metadata=True)  # nullability too
+    assert rebuilt.equals(real)
+    for name in sd.SEED_COLUMNS:
+        assert ([len(c) for c in rebuilt.column(name).chunks]
+                == [len(c) for c in real.column(name).chunks]), name
+
+
 def test_to_arrow_zero_copy_matches_the_source(spark):
     if ss.pyspark_version() < common.release("4"):
         pytest.skip("DataFrame.toArrow needs pyspark>=4.0")

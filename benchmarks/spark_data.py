@@ -167,8 +167,7 @@ def seed_schema():
                       + [StructField("category", IntegerType(), True)])
 
 
-@functools.lru_cache(maxsize=None)
-def arrow_result(rows):
+def _arrow_table(rows):
     """What `toArrow()` returns for the seed table in the default session: the same
     schema, values and record batches, built from `source_arrays` without a JVM."""
     import pyarrow as pa
@@ -191,6 +190,9 @@ def arrow_result(rows):
     return pa.ipc.open_stream(io.BytesIO(stream.getvalue().to_pybytes())).read_all()
 
 
+arrow_result = functools.lru_cache(maxsize=None)(_arrow_table)
+
+
 @functools.lru_cache(maxsize=None)
 def pandas_result(rows):
     """What `toPandas()` (Arrow on) returns for the seed table: PySpark's own conversion
@@ -202,7 +204,10 @@ def pandas_result(rows):
     except ImportError:
         return arrow_frame(rows).toPandas()
     # The session's time zone (spark_session) and Spark's default struct handling.
-    return _convert_arrow_table_to_pandas(arrow_result(rows), seed_schema(), timezone="UTC",
+    # A table of its own, freed after the conversion as toPandas() frees its batches:
+    # what a process has allocated and freed decides how fast it allocates afterwards
+    # (to_numpy copies ran 2x slower while a cached table held the batches' memory).
+    return _convert_arrow_table_to_pandas(_arrow_table(rows), seed_schema(), timezone="UTC",
                                           struct_handling_mode="legacy", date_as_object=True)
 
 

@@ -166,6 +166,15 @@ def test_without_java_every_spark_benchmark_is_skipped_with_the_reason(no_java_e
     assert summary["sessions"] == {"master": None, "connect_url": None}
 
 
+def test_pandas_input_keeps_no_arrow_table_alive():
+    """toPandas() frees the Arrow batches it converted, and what a process has freed
+    sets how fast it allocates: pandas_result must not leave its table cached."""
+    sd.pandas_result.cache_clear()
+    sd.arrow_result.cache_clear()
+    sd.pandas_result(10**4)
+    assert sd.arrow_result.cache_info().currsize == 0
+
+
 def test_without_java_the_numpy_suite_still_runs(no_java_env):
     summary = summary_in_subprocess(r"bench_no_crossing\.TimeArithmetic\.time_add", env=no_java_env)
     assert len(summary["ok"]) == 6 and not summary["failed"], summary

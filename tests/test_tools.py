@@ -156,7 +156,9 @@ def test_sweep_runs_each_benchmark_on_the_axes_with_its_library_on_the_path():
     assert classes["bench_spark_conversion.TimeSparkToArrow"] == ("pyspark",)
     assert classes["bench_spark_conversion.TimePandasToNumpy"] == ("numpy", "pandas")
     assert classes["bench_spark_conversion.TimeArrowToNumpy"] == ("numpy",)
-    assert classes["bench_spark_conversion.TimeSparkToNumpy"] == ("pyspark",)
+    # the same call as a case of every axis: the reference environment alone
+    assert classes["bench_spark_conversion.TimeSparkToNumpy"] == ("reference",)
+    assert classes["bench_spark_conversion.TrackSparkOverhead"] == ("reference",)
     assert classes["bench_spark_udf.TimeColumnTransform"] == ("pyspark", "pandas")
     assert classes["bench_versions.TrackInstalledVersion"] == ("numpy", "pyspark", "pandas")
     discovered = {b.name.rsplit(".", 1)[0] for b in disc_benchmarks(str(ROOT / "benchmarks"))}
@@ -169,6 +171,17 @@ def test_sweep_runs_each_benchmark_on_the_axes_with_its_library_on_the_path():
         label for cls, axes in classes.items() if set(axes) - {"numpy"}
         for label in ([f"{udf} (reference and pyspark)", f"{udf} (pandas)"] if cls == udf
                       else [cls])]
+
+
+def test_cases_that_repeat_another_call_run_in_the_reference_environment_only():
+    """The Spark -> NumPy pipeline and the overhead factor time toPandas() with Arrow of
+    the seed table, which the PySpark axis times itself: no axis pays for them twice."""
+    cases = sweep.benchmark_cases(str(ROOT / "benchmarks"))
+    for cls in ("bench_spark_conversion.TimeSparkToNumpy", "bench_spark_conversion.TrackSparkOverhead"):
+        assert cases[cls] and set(cases[cls].values()) == {("reference",)}, cls
+        assert [kinds for label, kinds, _ in sweep.groups(cases) if label == cls] == [("reference",)]
+    assert sweep.axes_of("bench_spark_conversion.TimeSparkToPandas.time_to_pandas(1000000, 'on', 'seed')") \
+        == ("pyspark", "pandas")
 
 
 def test_every_environment_records_every_case_it_needs_when_runs_skip_existing():

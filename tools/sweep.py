@@ -4,7 +4,9 @@ recording results (with their samples) for the current commit under one machine 
 The matrix holds one library's releases at a time against fixed reference pins (the
 last value of every list in asv.conf.json, see docs/matrix.md): each environment is on one axis --
 numpy, pyspark or pandas -- and the reference environment is on every axis. A benchmark
-runs on the axes whose library is on its path (PARTS), in the environments of those axes.
+runs on the axes whose library is on its path (PARTS), in the environments of those axes;
+one that would only repeat another case's call on every axis runs in the reference
+environment alone.
 
 Interleaving: releases that are compared with each other are measured in alternation,
 so each release's samples span the same stretch of the shared machine's time.
@@ -71,9 +73,10 @@ PARTS = {
     "numpy": r"^(bench_(?!spark)|bench_spark_conversion\.Time(Pandas|Arrow)ToNumpy\.)",
     # Not here: Spark Connect runs in `make bench` only (a Connect server per case as well
     # as a JVM would cost a quarter of the axis); pandas -> NumPy and Arrow -> NumPy run
-    # no Spark in the timed call, so a PySpark release can't change them.
+    # no Spark in the timed call, so a PySpark release can't change them; the pipeline
+    # and the overhead factor repeat toPandas() (see "reference").
     "pyspark": r"^bench_(spark(?!_conversion\.(TimeSparkConnect|TimePandasToNumpy|"
-               r"TimeArrowToNumpy)\.)|versions)",
+               r"TimeArrowToNumpy|TimeSparkToNumpy|TrackSparkOverhead)\.)|versions)",
     # toPandas in its modes and column mixes (and its peak memory), createDataFrame from
     # pandas, the UDFs whose rows cross as pandas Series (the Arrow-optimised Python UDF
     # goes through pandas too: pyspark's worker applies it row by row to a Series),
@@ -84,6 +87,12 @@ PARTS = {
     "pandas": r"^(bench_spark_conversion\.(TimeSparkToPandas|PeakmemSparkToPandas|"
               r"TimePandasToNumpy|TimeCreateDataFrame)\.|bench_spark_udf\.TimeColumnTransform"
               r"\.time_transform\(.*'(pandas_udf|arrow_python_udf)'\)|bench_versions\.)",
+    # Run in the reference environment and on no axis: on every axis they would time a
+    # call another case times (the Spark -> NumPy pipeline is toPandas(rows, 'on',
+    # 'seed') plus pandas -> NumPy, about 0.1 ms of a 10**6-row call; the overhead
+    # factor divides that pipeline by tolist()), so a release step can't move them
+    # apart from that case. They stay for the reference's cost tables.
+    "reference": r"^bench_spark_conversion\.(TimeSparkToNumpy|TrackSparkOverhead)\.",
 }
 
 
@@ -104,8 +113,10 @@ def axis_of(requirements, reference):
 
 
 def axes_of(name):
-    """The axes a benchmark, or a case "benchmark(params)", runs on."""
-    return tuple(axis for axis in AXES if re.search(PARTS[axis], name))
+    """The axes a benchmark, or a case "benchmark(params)", runs on; ("reference",) for
+    one only the reference environment runs (PARTS["reference"])."""
+    axes = tuple(axis for axis in AXES if re.search(PARTS[axis], name))
+    return axes or (("reference",) if re.search(PARTS["reference"], name) else ())
 
 
 def benchmark_cases(benchmark_dir):
@@ -124,8 +135,9 @@ def benchmark_cases(benchmark_dir):
 
 
 def benchmark_classes(benchmark_dir):
-    """{'module.Class': axes}: the axes any case of the class runs on."""
-    return {cls: tuple(a for a in AXES if any(a in axes for axes in cases.values()))
+    """{'module.Class': axes}: the axes any case of the class runs on ("reference" when
+    it runs in the reference environment alone)."""
+    return {cls: tuple(a for a in (*AXES, "reference") if any(a in axes for axes in cases.values()))
             for cls, cases in benchmark_cases(benchmark_dir).items()}
 
 

@@ -197,16 +197,16 @@ arrow_result = functools.lru_cache(maxsize=None)(_arrow_table)
 def pandas_result(rows):
     """What `toPandas()` (Arrow on) returns for the seed table: PySpark's own conversion
     of the collected Arrow batches to pandas (the function toPandas() calls, with the
-    options it passes in this suite's session) applied to `arrow_result`, so no JVM
-    starts. A PySpark without that function gets a real toPandas()."""
+    options it passes in this suite's session) applied to the table `toArrow()` would
+    return, so no JVM starts. A PySpark without that function gets a real toPandas()."""
     try:
         from pyspark.sql.pandas.conversion import _convert_arrow_table_to_pandas
     except ImportError:
         return arrow_frame(rows).toPandas()
-    # The session's time zone (spark_session) and Spark's default struct handling.
-    # A table of its own, freed after the conversion as toPandas() frees its batches:
-    # what a process has allocated and freed decides how fast it allocates afterwards
-    # (to_numpy copies ran 2x slower while a cached table held the batches' memory).
+    # The session's time zone (spark_session) and Spark's default struct handling, on a
+    # table of its own that is freed afterwards, as toPandas() frees its batches: what a
+    # process has allocated and freed sets how fast it allocates later (a cached table
+    # slowed to_numpy copies: docs/figures.md, "Cost of a run").
     return _convert_arrow_table_to_pandas(_arrow_table(rows), seed_schema(), timezone="UTC",
                                           struct_handling_mode="legacy", date_as_object=True)
 

@@ -230,6 +230,20 @@ def test_the_pandas_axis_runs_only_the_udfs_that_cross_as_pandas():
     assert sweep.axes_of(f"{transform}(1000000, 'pandas_udf')") == ("pyspark", "pandas")
 
 
+def test_sweep_builds_the_missing_environments_in_parallel(monkeypatch):
+    calls = []
+    monkeypatch.setattr(sweep, "run_asv", lambda config, *args, **kwargs: calls.append(args))
+
+    def stop(conf):
+        raise SystemExit("stopped after the build")
+
+    monkeypatch.setattr(sweep, "check_installed", stop)
+    monkeypatch.setattr(sys, "argv", ["sweep.py", "--machine", "test-parallel-build"])
+    with pytest.raises(SystemExit, match="stopped after the build"):
+        sweep.main()
+    assert calls == [("setup", "--parallel")]
+
+
 def test_sweep_alternates_the_release_order_between_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep, "SWEEP_DIR", str(tmp_path))
     raw = json.loads((ROOT / "asv.conf.json").read_text())

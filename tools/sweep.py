@@ -281,7 +281,9 @@ def main():
         sys.exit(f"sweep: {conflict}")
     envs = check_matrix(conf, raw_config)
     if not args.dry_run:
-        run_asv(CONFIG, "setup")  # builds the environments that are missing
+        # Builds the environments that are missing, as many at a time as there are
+        # cores: mostly downloads and unpacking (figures.md, "Cost of a run").
+        run_asv(CONFIG, "setup", "--parallel")
         check_installed(conf)
     try:
         head = commit(args.commit or "HEAD")

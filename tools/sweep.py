@@ -89,9 +89,9 @@ PARTS = {
               r"\.time_transform\(.*'(pandas_udf|arrow_python_udf)'\)|bench_versions\.)",
     # Run in the reference environment and on no axis: on every axis they would time a
     # call another case times (the Spark -> NumPy pipeline is toPandas(rows, 'on',
-    # 'seed') plus pandas -> NumPy, about 0.1 ms of a 10**6-row call; the overhead
-    # factor divides that pipeline by tolist()), so a release step can't move them
-    # apart from that case. They stay for the reference's cost tables.
+    # 'seed') plus pandas -> NumPy views, which take microseconds; the overhead factor
+    # divides that pipeline by tolist()), so a release step can't move them apart from
+    # that case. They stay for the reference's cost tables.
     "reference": r"^bench_spark_conversion\.(TimeSparkToNumpy|TrackSparkOverhead)\.",
 }
 

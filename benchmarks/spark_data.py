@@ -7,10 +7,14 @@ built inside the JVM from `spark.range` with deterministic integer expressions w
 constants come from `common.rng` (`source_arrays` computes the same columns in NumPy,
 exactly, for the tests and the pandas/NumPy -> Spark benchmarks), then cached and
 counted, so a timed region starts from data held in Spark's memory. The Python process
-never holds the source table, which keeps the peakmem benchmarks honest.
+never holds the source table, which keeps the peakmem benchmarks honest. The exceptions
+are the inputs of the pandas/Arrow -> NumPy steps, which time no Spark: what `toArrow()`
+and `toPandas()` return, rebuilt from `source_arrays` without a JVM (`arrow_result`,
+`pandas_result`).
 
-Everything here is cached per process: asv_runner re-runs `setup` before every timed
-call, so after the first one a benchmark's setup is a few dictionary look-ups.
+What a benchmark's setup asks for is cached per process: asv_runner re-runs `setup`
+before every timed call, so after the first one a benchmark's setup is a few dictionary
+look-ups.
 """
 
 import functools

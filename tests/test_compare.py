@@ -435,6 +435,23 @@ def test_upgrade_matrix_holds_both_releases_and_the_other_pins():
     assert matrix == {"numpy": ["2.0.2", "2.4.6"], "pyspark": ["9.0.0"], "pandas": ["9.0.0"]}
 
 
+def test_upgrade_builds_both_environments_at_once_before_its_run(tmp_path, monkeypatch):
+    """`make compare` builds its two environments in parallel (as the sweep does), then
+    runs the library's part in them, releases interleaved, then compares and confirms."""
+    monkeypatch.setattr(compare, "SCRATCH", str(tmp_path))
+    commands, confirmed = [], []
+    monkeypatch.setattr(compare, "run_asv", lambda config, *args: commands.append(
+        (config, args)) or SimpleNamespace(returncode=0))
+    monkeypatch.setattr(compare, "compare_and_confirm",
+                        lambda conf, *args, **kwargs: confirmed.append(kwargs["matrix"]))
+    compare.upgrade("numpy==2.4.6", "numpy==2.0.2", MACHINE, "3.11", compare.PAIRS, None)
+    config = str(tmp_path / "asv.conf.json")
+    assert [c for c, _ in commands] == [config, config]
+    assert commands[0][1] == ("setup", "--parallel")
+    assert commands[1][1][0] == "run" and "--interleave-rounds" in commands[1][1]
+    assert confirmed[0]["numpy"] == ["2.0.2", "2.4.6"]
+
+
 def test_confirm_for_real_between_two_built_numpy_environments(tmp_path):
     """Up to PAIRS draws of a cheap case in the asv environments of NumPy 2.3.5 and the
     reference, in their own pythons; the file holds the measured pairs."""

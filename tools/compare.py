@@ -659,6 +659,9 @@ def upgrade(spec_a, spec_b, machine, python, pairs, max_minutes, bench=None):
         command[-1] = f"(?={sweep.PARTS[lib]}).*(?:{bench})"
     print(f"compare: asv run of {lib} {' and '.join(req[lib])} (Python {python}) into "
           f"{os.path.relpath(conf.results_dir, ROOT)}", flush=True)
+    # Both environments built at once, as the sweep builds its own; `asv run` then finds
+    # them ready. Its exit status is not the build's (a failed install fails the run).
+    run_asv(config, "setup", "--parallel")
     code = run_asv(config, *command).returncode
     if code not in (0, 2):  # 2: some benchmark failed, which compare_all reports
         raise util.UserError(f"asv run exited {code}")

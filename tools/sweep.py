@@ -302,7 +302,8 @@ def main():
     for i, (label, kinds, regex) in enumerate(plan, 1):
         config = group_config(raw_config, kinds, i, reverse=i % 2 == 0)
         n_envs = len(list(environment.get_environments(Config.load(config), None)))
-        title = f"[{i}/{len(plan)}] {label}: {n_envs} environments ({', '.join(kinds)})"
+        plural = "s" if n_envs != 1 else ""
+        title = f"[{i}/{len(plan)}] {label}: {n_envs} environment{plural} ({', '.join(kinds)})"
         if args.dry_run:
             print(f"{title}: --bench {regex}", flush=True)
             continue

@@ -15,6 +15,7 @@ from asv.results import Results
 from asv.runner import BenchmarkResult
 
 import compare
+import scratch_asv
 import wall_times
 
 MACHINE = "fake-machine"
@@ -440,8 +441,12 @@ def test_upgrade_builds_both_environments_at_once_before_its_run(tmp_path, monke
     runs the library's part in them, releases interleaved, then compares and confirms."""
     monkeypatch.setattr(compare, "SCRATCH", str(tmp_path))
     commands, confirmed = [], []
-    monkeypatch.setattr(compare, "run_asv", lambda config, *args: commands.append(
-        (config, args)) or SimpleNamespace(returncode=0))
+    def record(config, *args):
+        commands.append((config, args))
+        return SimpleNamespace(returncode=0)
+
+    monkeypatch.setattr(compare, "run_asv", record)
+    monkeypatch.setattr(scratch_asv, "run_asv", record)  # scratch_asv.build_environments
     monkeypatch.setattr(compare, "compare_and_confirm",
                         lambda conf, *args, **kwargs: confirmed.append(kwargs["matrix"]))
     compare.upgrade("numpy==2.4.6", "numpy==2.0.2", MACHINE, "3.11", compare.PAIRS, None)

@@ -25,6 +25,7 @@ import sweep
 import wall_times
 from benchmarks import common
 from conftest import REPORTED_MACHINE, ROOT
+import scratch_asv
 from scratch_asv import asv_command, scratch_config
 
 MACHINE = "fake-machine"
@@ -232,7 +233,11 @@ def test_the_pandas_axis_runs_only_the_udfs_that_cross_as_pandas():
 
 def test_sweep_builds_the_missing_environments_in_parallel(monkeypatch):
     calls = []
-    monkeypatch.setattr(sweep, "run_asv", lambda config, *args, **kwargs: calls.append(args))
+    def record(config, *args, **kwargs):
+        calls.append(args)
+
+    monkeypatch.setattr(sweep, "run_asv", record)
+    monkeypatch.setattr(scratch_asv, "run_asv", record)  # scratch_asv.build_environments
 
     def stop(conf):
         raise SystemExit("stopped after the build")

@@ -65,7 +65,7 @@ import sweep
 import wall_times
 from asv_checkpoint import replace_file
 from formatting import markdown_table
-from scratch_asv import ROOT, commit as git_commit, run_asv, write_config
+from scratch_asv import ROOT, build_environments, commit as git_commit, run_asv, write_config
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
 AXES = sweep.AXES  # numpy, pyspark, pandas
@@ -659,9 +659,7 @@ def upgrade(spec_a, spec_b, machine, python, pairs, max_minutes, bench=None):
         command[-1] = f"(?={sweep.PARTS[lib]}).*(?:{bench})"
     print(f"compare: asv run of {lib} {' and '.join(req[lib])} (Python {python}) into "
           f"{os.path.relpath(conf.results_dir, ROOT)}", flush=True)
-    # Both environments built at once, as the sweep builds its own; `asv run` then finds
-    # them ready. Its exit status is not the build's (a failed install fails the run).
-    run_asv(config, "setup", "--parallel")
+    build_environments(config)  # both at once, as the sweep builds its own
     code = run_asv(config, *command).returncode
     if code not in (0, 2):  # 2: some benchmark failed, which compare_all reports
         raise util.UserError(f"asv run exited {code}")

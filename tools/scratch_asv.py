@@ -49,3 +49,11 @@ def asv_command(config, *args):
 
 def run_asv(config, *args, **kwargs):
     return subprocess.run(asv_command(config, *args), cwd=ROOT, **kwargs)
+
+
+def build_environments(config):
+    """Build the environments of `config` that are missing, as many at a time as there
+    are cores (mostly downloads and unpacking: figures.md, "Cost of a run"). `asv setup`
+    exits 1 even when it built them all, so its status is not checked: a failed install
+    fails the `asv run` that follows."""
+    run_asv(config, "setup", "--parallel")

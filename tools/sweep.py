@@ -60,7 +60,7 @@ from asv_runner.discovery import disc_benchmarks
 
 import asv_identity
 import wall_times
-from scratch_asv import ROOT, commit, run_asv, write_config  # ROOT first: makes `benchmarks` importable
+from scratch_asv import ROOT, build_environments, commit, run_asv, write_config  # ROOT first: makes `benchmarks` importable
 from benchmarks import common
 
 CONFIG = os.path.join(ROOT, "asv.conf.json")
@@ -281,9 +281,7 @@ def main():
         sys.exit(f"sweep: {conflict}")
     envs = check_matrix(conf, raw_config)
     if not args.dry_run:
-        # Builds the environments that are missing, as many at a time as there are
-        # cores: mostly downloads and unpacking (figures.md, "Cost of a run").
-        run_asv(CONFIG, "setup", "--parallel")
+        build_environments(CONFIG)
         check_installed(conf)
     try:
         head = commit(args.commit or "HEAD")

@@ -108,7 +108,11 @@ def results_dir(tmp_path_factory):
              "low": 0.48, "high": 0.52, "confirmed": True, "direction": "faster"},
             {"axis": "pyspark", "a": PYSPARK[0], "b": PYSPARK[1], "benchmark": TO_PANDAS,
              "params": list(combos(TO_PANDAS)[0]), "sweep_ratio": 0.66, "pair_ratios": [1.0, 0.98],
-             "ratio": 0.99, "low": 0.98, "high": 1.0, "confirmed": False, "direction": "faster"}]}))
+             "ratio": 0.99, "low": 0.98, "high": 1.0, "confirmed": False, "direction": "faster"},
+            # kept from the older commit's confirmation (compare.py merges): not drawn
+            {"axis": "pandas", "a": PANDAS[0], "b": REFERENCE["pandas"], "benchmark": SCALAR,
+             "params": list(last), "sweep_ratio": 3.0, "pair_ratios": [3.0] * 5, "ratio": 3.0,
+             "low": 3.0, "high": 3.0, "confirmed": True, "direction": "slower", "commit": old}]}))
     return root
 
 
@@ -120,6 +124,11 @@ def drawn(results_dir):
 
 
 # ------------------------------------------------------------- data, no browser ---
+
+def test_confirmation_note_counts_the_entries_of_the_files_commit(results_dir):
+    data = by_version.load_confirmations(str(results_dir), MACHINE)
+    assert by_version.confirmation_note(data).endswith(": 1 of 2 changes confirmed")
+
 
 def test_axis_of_names_the_one_library_that_differs():
     assert asv_identity.axis_of(dict(REFERENCE), REFERENCE) == "reference"
@@ -170,7 +179,7 @@ def test_lines_hold_the_newest_commits_values_and_name_what_is_missing(drawn):
 def test_confirmations_are_attached_to_their_chart(drawn):
     assert [c["confirmed"] for c in drawn[SCALAR, "numpy"].changes] == [True]
     assert [c["confirmed"] for c in drawn[TO_PANDAS, "pyspark"].changes] == [False]
-    assert drawn[SCALAR, "pandas"].changes == []
+    assert drawn[SCALAR, "pandas"].changes == []  # its entry re-measured an older commit
     assert by_version.change_text(drawn[SCALAR, "numpy"].changes[0]) == "2x faster, confirmed"
 
 

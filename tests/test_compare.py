@@ -601,12 +601,18 @@ def test_confirm_run_again_resumes_after_the_candidates_already_re_measured(
     assert taken.pop() == candidates
 
 
-def test_a_draw_runs_time_cases_together_and_each_memory_or_track_case_alone():
-    """A peakmem_ figure is the process's high-water mark and a track_ figure can depend
-    on what ran before, so each gets a fresh process; time_ cases share one."""
-    ids = [f"{TOLIST}-0", TAX, "bench_memory.PeakmemToList.peakmem_tolist-1", f"{VIEW}-0",
-           "bench_memory.TrackBytesPerElement.track_view-2"]
+def test_a_draw_runs_numpy_time_cases_together_and_each_other_case_alone():
+    """A peakmem_ figure is the process's high-water mark, a track_ figure can depend
+    on what ran before, and a Spark case's on the JVM's JIT state after the cases before
+    it (which differ between the releases of a pair), so each gets a fresh process;
+    NumPy time_ cases share one."""
+    spark = ["bench_spark_udf.TimeColumnTransform.time_transform-4",
+             "bench_spark_conversion.TimeCollect.time_collect-0"]
+    ids = [f"{TOLIST}-0", spark[0], TAX, "bench_memory.PeakmemToList.peakmem_tolist-1",
+           f"{VIEW}-0", spark[1], "bench_memory.TrackBytesPerElement.track_view-2"]
     assert compare.worker_batches(ids) == [
-        [f"{TOLIST}-0", f"{VIEW}-0"], [TAX], ["bench_memory.PeakmemToList.peakmem_tolist-1"],
+        [f"{TOLIST}-0", f"{VIEW}-0"], [spark[0]], [TAX],
+        ["bench_memory.PeakmemToList.peakmem_tolist-1"], [spark[1]],
         ["bench_memory.TrackBytesPerElement.track_view-2"]]
     assert compare.worker_batches([TAX]) == [[TAX]]
+    assert compare.worker_batches(spark) == [[spark[0]], [spark[1]]]

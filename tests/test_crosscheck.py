@@ -55,6 +55,17 @@ def test_top_changes_check_every_axis_that_has_a_confirmed_change():
         ("numpy", 0.2), ("numpy", 0.3), ("pandas", 1.5), ("pyspark", 1.3)]
 
 
+def test_top_changes_are_of_the_confirmations_commit_only():
+    # The file keeps entries of an older commit (compare.py merges); they re-measured
+    # results that may be gone, so they are not this cross-check's claims.
+    older = dict(change("numpy", "1.26.4", "2.0.2", "bench_loops.TimeLoopSum.time_sum",
+                        ["1000"], 0.1), commit="old")
+    current = dict(change("numpy", "2.0.2", "2.1.3", "bench_loops.TimeLoopSum.time_sum",
+                          ["1000"], 1.5), commit="new")
+    confirmations = {"min_effect": 1.2, "commit": "new", "changes": [older, current]}
+    assert [c.asv_ratio for c in crosscheck.top_changes(confirmations, 5)] == [1.5]
+
+
 def unchanged(axis, benchmark, cost):
     return Case(axis, "a", "b", benchmark, (str(cost),), 1.0, "unchanged")
 

@@ -137,12 +137,19 @@ def load_confirmations(results_dir, machine):
     return data
 
 
+def current_changes(confirmations):
+    """The confirmations file's entries for its own commit: compare.py keeps older
+    commits' entries too, whose results may no longer be the ones drawn."""
+    commit = (confirmations or {}).get("commit")
+    return [c for c in (confirmations or {}).get("changes", []) if c.get("commit", commit) == commit]
+
+
 def charts(results_dir, machine, benchmarks, matrix, confirmations=None):
     """Chart per (benchmark, axis) with results of an environment other than the
     reference; benchmarks: {name: asv's benchmark info}, matrix: asv.conf.json's."""
     reference = asv_identity.reference_pins(matrix)
     per_release = newest_per_release(results_dir, machine, reference)
-    changes = (confirmations or {}).get("changes", [])
+    changes = current_changes(confirmations)
     out = []
     for name in sorted(benchmarks):
         info = benchmarks[name]
@@ -399,9 +406,10 @@ def machines_of(results_dir):
 def confirmation_note(data):
     if data is None:
         return "no confirmation run"
-    confirmed = sum(1 for c in data["changes"] if c.get("confirmed"))
+    changes = current_changes(data)
+    confirmed = sum(1 for c in changes if c.get("confirmed"))
     return (f"confirmation run of commit {data.get('commit', '?')[:8]} ({data.get('pairs', '?')} pairs): "
-            f"{confirmed} of {len(data['changes'])} changes confirmed")
+            f"{confirmed} of {len(changes)} changes confirmed")
 
 
 def publish_by_version(conf, benchmarks):

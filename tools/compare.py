@@ -13,8 +13,8 @@ alone).
 confirm: every candidate (faster or slower) is re-measured with both releases
 interleaved in fresh processes: up to `pairs` rounds, each visiting the axis's releases
 in turn (forward, then backward the next round); a pair is B over A in one round. One
-process per release and round runs all of that axis's time_ candidates on the release
-(a peakmem_ or track_ one gets a process of its own) with asv_runner's own machinery
+process per release and round runs its NumPy time_ candidates; every other candidate
+(Spark, peakmem_, track_) gets a process of its own, as in asv, with asv_runner's own machinery
 (tools/confirm_worker.py, in the asv environment's own python and environment
 variables). The rule:
 
@@ -318,13 +318,19 @@ def environment_of(conf, requirements):
 
 
 def worker_batches(case_ids):
-    """The worker processes of one draw: the time_ cases share one (a Spark draw then
-    pays one JVM start), each other case gets its own. A peakmem_ figure is the process's
-    high-water mark and a track_ figure such as tracemalloc's can depend on what ran
-    before it (NumPy caches small allocations), so those run in a fresh process each, as
-    asv runs every case."""
-    timed = [i for i in case_ids if benchmark_kind(i) == "time"]
-    return ([timed] if timed else []) + [[i] for i in case_ids if benchmark_kind(i) != "time"]
+    """The worker processes of one draw: the NumPy time_ cases share one, every other
+    case gets its own, as asv runs every case. A Spark case's figure depends on what
+    the JVM ran before it (its JIT state: a 10**6-row built-in transform ran 2-3x faster
+    after the other cases of a draw than alone), and the cases of a draw differ from
+    release to release, so sharing would skew the pair. A peakmem_ figure is the
+    process's high-water mark and a track_ figure such as tracemalloc's can depend on
+    what ran before it (NumPy caches small allocations)."""
+    shared = [i for i in case_ids if benchmark_kind(i) == "time" and not is_spark(i)]
+    return ([shared] if shared else []) + [[i] for i in case_ids if i not in shared]
+
+
+def is_spark(case_id):
+    return case_id.startswith("bench_spark")
 
 
 def benchmark_kind(case_id):

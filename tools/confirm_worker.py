@@ -5,9 +5,9 @@ and write {"values": {case id: value}, "errors": {case id: reason}} as JSON.
 Runs in an asv environment's own python, which has asv_runner but not asv nor the
 project's tools, so it imports nothing else. A case id is asv's "<benchmark>-<param
 index>". The value is what asv records: the median of a time_ benchmark's samples, the
-number a peakmem_ or track_ benchmark returns. The cases share the process (compare.py
-gives it a draw's time_ cases, so a Spark draw pays one JVM start, not one per case; a
-peakmem_ or track_ case comes alone: compare.worker_batches).
+number a peakmem_ or track_ benchmark returns. The cases share the process: compare.py
+gives it a draw's NumPy time_ cases together, any other case alone
+(compare.worker_batches).
 
 Usage: python confirm_worker.py BENCHMARK_DIR OUTPUT_JSON CASE_ID...
 """

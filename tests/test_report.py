@@ -161,6 +161,7 @@ def test_the_commit_s_wall_times_are_listed_and_summed(results_dir):
             ("sweep", "NumPy part", 99, {"environments": 6}, "d" * 40),  # another commit's
             ("sweep", "TimeCollect", 8, {"environments": 5}, COMMIT),  # recorded again below
             ("sweep", "TimeCollect", 5, {"environments": 5, "again": True}, COMMIT),
+            ("sweep", "TrackSparkOverhead", 0.5, {"environments": 1}, COMMIT),
             ("confirm", "numpy, pyspark, pandas", 12.5, {"candidates": 7}, COMMIT)):
         report.wall_times.record(str(results_dir), MACHINE, commit, step, what,
                                  time.time() - 60 * minutes, **facts)
@@ -172,8 +173,9 @@ def test_the_commit_s_wall_times_are_listed_and_summed(results_dir):
         ["sweep", "NumPy part", "6 environments", "30.0"],
         ["sweep", "TimeCollect", "5 environments", "8.0"],
         ["sweep (again)", "TimeCollect", "5 environments", "5.0"],
+        ["sweep", "TrackSparkOverhead", "1 environment", "0.5"],
         ["confirm", "numpy, pyspark, pandas", "7 candidates", "12.5"]]
-    assert ("In all 47.5 min: the sweep's runs 35.0, the confirmations 12.5 (a run recorded "
+    assert ("In all 48.0 min: the sweep's runs 35.5, the confirmations 12.5 (a run recorded "
             "again counts from that recording on).") in lines
 
 

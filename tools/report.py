@@ -353,7 +353,8 @@ def wall_time_lines(results_dir, machine, commit):
         ["step", "what", "started (UTC)", "size", "minutes"],
         [[s["step"] + (" (again)" if s.get("again") else ""), s["what"],
           s["started"].replace("T", " ").rstrip("Z"),
-          (f"{s['environments']} environments" if "environments" in s
+          (f"{s['environments']} environment{'' if s['environments'] == 1 else 's'}"
+           if "environments" in s
            else f"{s.get('candidates', 0)} candidates"), f"{s['minutes']:.1f}"]
          for s in steps])
     total = {step: sum(s["minutes"] for s in wall_times.standing(steps) if s["step"] == step)

@@ -94,7 +94,7 @@ def test_five_unchanged_cases_one_spark_then_cheap_numpy_spread_over_families():
     random.Random(1).shuffle(shuffled)
     assert crosscheck.unchanged_cases(shuffled, cost) == chosen
     assert len(crosscheck.unchanged_cases(candidates, cost, count=7)) == 7
-    numpy_only = [c for c in candidates if not crosscheck.is_spark(c.benchmark)]
+    numpy_only = [c for c in candidates if not crosscheck.compare.is_spark(c.benchmark)]
     assert crosscheck.unchanged_cases(numpy_only[:2], cost) == numpy_only[:2]
 
 

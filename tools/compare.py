@@ -320,17 +320,17 @@ def environment_of(conf, requirements):
 def worker_batches(case_ids):
     """The worker processes of one draw: the NumPy time_ cases share one, every other
     case gets its own, as asv runs every case. A Spark case's figure depends on what
-    the JVM ran before it (its JIT state: a 10**6-row built-in transform ran 2-3x faster
-    after the other cases of a draw than alone), and the cases of a draw differ from
-    release to release, so sharing would skew the pair. A peakmem_ figure is the
+    the JVM ran before it (its JIT state), and the cases of a draw differ from release
+    to release, so sharing would skew the pair (docs/figures.md, "Release changes"). A peakmem_ figure is the
     process's high-water mark and a track_ figure such as tracemalloc's can depend on
     what ran before it (NumPy caches small allocations)."""
     shared = [i for i in case_ids if benchmark_kind(i) == "time" and not is_spark(i)]
     return ([shared] if shared else []) + [[i] for i in case_ids if i not in shared]
 
 
-def is_spark(case_id):
-    return case_id.startswith("bench_spark")
+def is_spark(name):
+    """Whether a benchmark name or case id is of the Spark modules."""
+    return name.startswith("bench_spark")
 
 
 def benchmark_kind(case_id):

@@ -135,20 +135,16 @@ def unchanged_candidates(machine, commit, min_effect):
             if c.status == "unchanged" and compare.effect(c.ratio) <= math.sqrt(min_effect)]
 
 
-def is_spark(benchmark):
-    return benchmark.startswith("bench_spark")
-
-
 def unchanged_cases(candidates, cost, count=UNCHANGED):
     """`count` of the unchanged Cases `candidates`, chosen deterministically: the
     cheapest Spark one (a JVM per draw), then NumPy ones, each time from the benchmark
     module and axis chosen least so far, the cheapest by `cost(case)` (seconds per
     value)."""
     chosen = []
-    spark = sorted((c for c in candidates if is_spark(c.benchmark)),
+    spark = sorted((c for c in candidates if compare.is_spark(c.benchmark)),
                    key=lambda c: (cost(c), c))
     chosen += spark[:1]
-    rest = [c for c in candidates if not is_spark(c.benchmark)]
+    rest = [c for c in candidates if not compare.is_spark(c.benchmark)]
     while len(chosen) < count and rest:
         families = [c.benchmark.split(".")[0] for c in chosen]
         axes = [c.axis for c in chosen]
@@ -397,7 +393,7 @@ def main():
     started = time.monotonic()
     rows, failures = [], 0
     for i, case in enumerate(cases, 1):
-        draws = SPARK_DRAWS if is_spark(case.benchmark) else DRAWS
+        draws = SPARK_DRAWS if compare.is_spark(case.benchmark) else DRAWS
         print(f"[{i}/{len(cases)}] {case.axis} {case.a} -> {case.b} {case.label()}: asv "
               f"{case.asv_ratio:.3f} ({case.claim}); {draws} draws per release", flush=True)
         t0 = time.monotonic()

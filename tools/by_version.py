@@ -139,7 +139,8 @@ def load_confirmations(results_dir, machine):
 
 def current_changes(confirmations):
     """The confirmations file's entries for its own commit: compare.py keeps older
-    commits' entries too, whose results may no longer be the ones drawn."""
+    commits' entries too, whose results may no longer be the ones drawn. The same as
+    compare.current_changes, which this plugin can't import (asv loads it as a package)."""
     commit = (confirmations or {}).get("commit")
     return [c for c in (confirmations or {}).get("changes", []) if c.get("commit", commit) == commit]
 

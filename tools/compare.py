@@ -280,6 +280,14 @@ def load_confirmations(path):
         return None
 
 
+def current_changes(document):
+    """The decided entries of a confirmations file for its own commit (the file keeps
+    older commits' entries; their results may no longer be the ones recorded).
+    tools/by_version.py, an asv plugin that can't import this module, has the same."""
+    commit = (document or {}).get("commit")
+    return [e for e in (document or {}).get("changes", []) if e.get("commit", commit) == commit]
+
+
 def merge_confirmations(path, header, entries, open_entries=()):
     """Add `entries` (decided) and `open_entries` (candidates still being drawn: their
     pairs so far) to the confirmations file at `path`: an entry replaces the one for the
@@ -321,9 +329,9 @@ def worker_batches(case_ids):
     """The worker processes of one draw: the NumPy time_ cases share one, every other
     case gets its own, as asv runs every case. A Spark case's figure depends on what
     the JVM ran before it (its JIT state), and the cases of a draw differ from release
-    to release, so sharing would skew the pair (docs/figures.md, "Release changes"). A peakmem_ figure is the
-    process's high-water mark and a track_ figure such as tracemalloc's can depend on
-    what ran before it (NumPy caches small allocations)."""
+    to release, so sharing would skew the pair (docs/figures.md, "Release changes"). A
+    peakmem_ figure is the process's high-water mark and a track_ figure such as
+    tracemalloc's can depend on what ran before it (NumPy caches small allocations)."""
     shared = [i for i in case_ids if benchmark_kind(i) == "time" and not is_spark(i)]
     return ([shared] if shared else []) + [[i] for i in case_ids if i not in shared]
 

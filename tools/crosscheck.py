@@ -110,11 +110,8 @@ def load_confirmations(machine):
 def top_changes(confirmations, count):
     """`count` confirmed changes, as Cases: the largest of each axis that has one first
     (so a Spark-side claim is checked even when NumPy's changes are all larger), then
-    the rest by effect. Only the entries of the file's commit: the file keeps older
-    commits' entries, whose results may no longer be the ones recorded."""
-    commit = confirmations.get("commit")
-    confirmed = [c for c in confirmations["changes"]
-                 if c["confirmed"] and c.get("commit", commit) == commit]
+    the rest by effect; of the file's own commit only (compare.current_changes)."""
+    confirmed = [c for c in compare.current_changes(confirmations) if c["confirmed"]]
     confirmed.sort(key=lambda c: (-compare.effect(c["ratio"]), c["benchmark"], c["params"], c["axis"]))
     leaders = [next(c for c in confirmed if c["axis"] == axis)
                for axis in dict.fromkeys(c["axis"] for c in confirmed)]
